@@ -1,0 +1,60 @@
+# Learning-Rate Schedules in PyTorch: build, test and edit the book.
+#   make book       build the HTML book into _build/html
+#   make test       the whole suite: lrlib tests, nbval on every notebook, a strict book build
+#   make lab        JupyterLab on the chapters
+#   make notebooks  re-execute every notebook in place from a fresh kernel (before committing)
+#   make notebook NB=chapters/xx.ipynb   the same for one notebook
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+NOTEBOOKS := $(sort $(wildcard chapters/*.ipynb))
+# One thread per process keeps runs reproducible and fast for these tiny models.
+export OMP_NUM_THREADS := 1
+export MPLBACKEND := Agg
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+.PHONY: book test lab notebooks notebook unit nbval strict-book clean setup
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	@touch $@
+
+book: $(STAMP)
+	rm -rf _build/html _build/.doctrees _build/jupyter_execute
+	$(BIN)/jupyter-book build . --warningiserror --keep-going
+	@echo "Book written to $(CURDIR)/_build/html/index.html"
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest tests -p no:cacheprovider
+
+nbval: $(STAMP)
+	$(BIN)/python -m pytest -p no:cacheprovider -n 2 --nbval $(NOTEBOOKS) \
+	    --nbval-sanitize-with tests/sanitize.cfg --nbval-cell-timeout=120
+
+strict-book: book
+
+test: unit nbval strict-book
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab chapters/
+
+notebooks: $(STAMP)
+	@for nb in $(NOTEBOOKS); do $(MAKE) --no-print-directory notebook NB=$$nb; done
+
+notebook: $(STAMP)
+	@test -n "$(NB)" || { echo "usage: make notebook NB=chapters/xx.ipynb"; exit 2; }
+	@echo "executing $(NB)"
+	@start=$$(date +%s); \
+	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+	    --ExecutePreprocessor.timeout=300 --ExecutePreprocessor.kernel_name=python3 "$(NB)" 2> >(grep -v '^\[NbConvertApp\]' >&2); \
+	echo "  $$(( $$(date +%s) - start )) s, $$(du -k "$(NB)" | cut -f1) KiB"
+
+clean:
+	rm -rf _build

@@ -1,0 +1,65 @@
+"""lrlib: learning-rate schedules for PyTorch, in closed form and as schedulers.
+
+The companion package of the book *Learning-Rate Schedules in PyTorch*.
+
+* :mod:`lrlib.schedules`: every schedule as a pure function of the step.
+* :mod:`lrlib.lambdas`: picklable factor objects for ``LambdaLR``.
+* :mod:`lrlib.schedulers`: :class:`CosineAnnealingWarmupRestarts`.
+* :mod:`lrlib.trace`: what LR each optimizer step really used.
+* :mod:`lrlib.plot`: the book's plots.
+* :mod:`lrlib.explore`: slider explorers that also work in static HTML.
+* :mod:`lrlib.train`: tiny, seeded training runs on bundled data.
+"""
+
+from .lambdas import Constant, LinearWarmup, WarmupCosine
+from .schedulers import CosineAnnealingWarmupRestarts
+from .schedules import (
+    constant_lr,
+    cosine_annealing_lr,
+    cosine_warm_restarts_lr,
+    cosine_warmup_restarts_lr,
+    exponential_lr,
+    inverse_sqrt_lr,
+    linear_decay_lr,
+    linear_lr,
+    linear_warmup_factor,
+    multistep_lr,
+    polynomial_lr,
+    restart_cycles,
+    step_lr,
+    warmup_cosine_factor,
+    warmup_cosine_lr,
+    wsd_lr,
+)
+from .trace import group_trace, lr_trace, toy_optimizer
+from .explore import Explorer, explore
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CosineAnnealingWarmupRestarts",
+    "WarmupCosine",
+    "LinearWarmup",
+    "Constant",
+    "constant_lr",
+    "cosine_annealing_lr",
+    "cosine_warm_restarts_lr",
+    "cosine_warmup_restarts_lr",
+    "exponential_lr",
+    "inverse_sqrt_lr",
+    "linear_decay_lr",
+    "linear_lr",
+    "linear_warmup_factor",
+    "multistep_lr",
+    "polynomial_lr",
+    "restart_cycles",
+    "step_lr",
+    "warmup_cosine_factor",
+    "warmup_cosine_lr",
+    "wsd_lr",
+    "lr_trace",
+    "group_trace",
+    "toy_optimizer",
+    "explore",
+    "Explorer",
+]
