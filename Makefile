@@ -13,7 +13,6 @@ STAMP := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard chapters/*.ipynb))
 # One thread per process keeps runs reproducible and fast for these tiny models.
 export OMP_NUM_THREADS := 1
-export MPLBACKEND := Agg
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 .PHONY: book test lab notebooks notebook unit nbval strict-book clean setup
@@ -35,7 +34,7 @@ unit: $(STAMP)
 	$(BIN)/python -m pytest tests -p no:cacheprovider
 
 nbval: $(STAMP)
-	$(BIN)/python -m pytest -p no:cacheprovider -n 2 --nbval $(NOTEBOOKS) \
+	$(BIN)/python -m pytest -p no:cacheprovider -n 2 --dist loadfile --nbval $(NOTEBOOKS) \
 	    --nbval-sanitize-with tests/sanitize.cfg --nbval-cell-timeout=120
 
 strict-book: book

@@ -164,6 +164,7 @@ def fit(
     batch_size: int = 64,
     seed: int = 0,
     interval: str = "step",
+    start_epoch: int = 0,
     max_loss: float = 1e3,
     loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
 ) -> History:
@@ -173,16 +174,19 @@ def fit(
     ``scheduler.step()``, once per mini-batch (``interval="step"``) or once per epoch
     (``interval="epoch"``). A ``ReduceLROnPlateau`` is always stepped once per epoch with
     the validation loss.
+
+    The batch order of epoch ``e`` depends only on ``(seed, e)``, so a run resumed from a
+    checkpoint with ``start_epoch=e`` sees exactly the batches of an uninterrupted run.
     """
     epochs = check_int("epochs", epochs, minimum=1)
     batch_size = check_int("batch_size", batch_size, minimum=1)
     seed = check_int("seed", seed, minimum=0)
+    start_epoch = check_int("start_epoch", start_epoch, minimum=0)
     max_loss = check_real("max_loss", max_loss, minimum=0.0, min_inclusive=False)
     if interval not in ("step", "epoch"):
         raise ValueError(f"interval must be 'step' or 'epoch', got {interval!r}")
     loss_fn = loss_fn or nn.functional.cross_entropy
     plateau = isinstance(scheduler, ReduceLROnPlateau)
-    gen = torch.Generator().manual_seed(seed)
     n = len(data.y_train)
     per_epoch = math.ceil(n / batch_size)
     groups = optimizer.param_groups
@@ -193,6 +197,7 @@ def fit(
     model.train()
     step = 0
     for epoch in range(epochs):
+        gen = torch.Generator().manual_seed(seed * 1_000_003 + start_epoch + epoch)
         order = torch.randperm(n, generator=gen)
         for b in range(per_epoch):
             idx = order[b * batch_size:(b + 1) * batch_size]
