@@ -48,6 +48,8 @@ class Explorer(widgets.VBox):
         params: the slider names and their values, in order.
         sliders: one ``SelectionSlider`` per parameter.
         frames: PNG bytes for every combination of values, keyed by the value tuple.
+        links: the browser-side links from each slider's ``index`` to the
+            ``selected_index`` of every ``Stack`` at its level.
     """
 
     def __init__(
@@ -103,9 +105,10 @@ class Explorer(widgets.VBox):
         ]
         self._levels: list[list[widgets.Stack]] = [[] for _ in names]
         tree = self._build(0, ())
+        self.links: list[widgets.DirectionalLink] = []
         for slider, stacks in zip(self.sliders, self._levels):
             for stack in stacks:
-                widgets.jsdlink((slider, "index"), (stack, "selected_index"))
+                self.links.append(widgets.jsdlink((slider, "index"), (stack, "selected_index")))
             slider.observe(self._on_slide, names="index")
         super().__init__(children=[*self.sliders, tree])
 
@@ -136,7 +139,7 @@ class Explorer(widgets.VBox):
         node: widgets.Widget = self.children[-1]
         while isinstance(node, widgets.Stack):
             node = node.children[node.selected_index]
-        return node.value
+        return bytes(node.value)
 
     def __repr__(self) -> str:
         sizes = ", ".join(f"{k}: {len(v)}" for k, v in self.params.items())
