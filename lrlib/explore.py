@@ -105,7 +105,7 @@ class Explorer(widgets.VBox):
         ]
         self._levels: list[list[widgets.Stack]] = [[] for _ in names]
         tree = self._build(0, ())
-        self.links: list[widgets.DirectionalLink] = []
+        self.links: list[widgets.widgets.widget_link.DirectionalLink] = []
         for slider, stacks in zip(self.sliders, self._levels):
             for stack in stacks:
                 self.links.append(widgets.jsdlink((slider, "index"), (stack, "selected_index")))

@@ -35,7 +35,7 @@ def test_two_sliders_nested_stacks_and_browser_links():
     ex.sliders[1].value = 100
     assert ex.displayed() == ex.frames[(0.5, 100)]
     # the links that make the static HTML work: slider index -> every stack at its level
-    assert all(isinstance(ln, widgets.DirectionalLink) for ln in ex.links)
+    assert all(isinstance(ln, widgets.widgets.widget_link.DirectionalLink) for ln in ex.links)
     assert [ln.source for ln in ex.links] == [(ex.sliders[0], "index")] + [(ex.sliders[1], "index")] * 2
     assert all(ln.target[1] == "selected_index" for ln in ex.links)  # one stack at level 0, two at 1
     assert repr(ex) == "Explorer(gamma: 2, step_size: 3; 6 frames)"
