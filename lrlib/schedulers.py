@@ -150,18 +150,19 @@ class CosineAnnealingWarmupRestarts(LRScheduler):
         jump asks :func:`lrlib.schedules._locate`, the closed form's own lookup.
         """
         start, length, k = self._cursor
-        if t >= start + length and t < start + length + _next_length(length, self.cycle_mult,
-                                                                         self.warmup_steps):
-            start, length, k = start + length, _next_length(length, self.cycle_mult,
-                                                            self.warmup_steps), k + 1
-            self._cursor = (start, length, k)
-        elif not start <= t < start + length:
-            ks, ss, ls = _locate(np.asarray([t], dtype=np.int64), self.first_cycle_steps,
-                                 self.cycle_mult, self.warmup_steps)
-            k, s, length = int(ks[0]), int(ss[0]), int(ls[0])
-            self._cursor = (t - s, length, k)
+        s = t - start
+        if 0 <= s < length:
             return k, s, length
-        return k, t - start, length
+        if s >= length:  # the next cycle?
+            nxt = _next_length(length, self.cycle_mult, self.warmup_steps)
+            if s - length < nxt:
+                self._cursor = (start + length, nxt, k + 1)
+                return k + 1, s - length, nxt
+        ks, ss, ls = _locate(np.asarray([t], dtype=np.int64), self.first_cycle_steps,
+                             self.cycle_mult, self.warmup_steps)
+        k, s, length = int(ks[0]), int(ss[0]), int(ls[0])
+        self._cursor = (t - s, length, k)
+        return k, s, length
 
     @property
     def cycle(self) -> int:
@@ -182,11 +183,11 @@ class CosineAnnealingWarmupRestarts(LRScheduler):
 
     def get_lr(self) -> list[float]:
         """LR of every param group at step ``last_epoch``, from the closed form."""
-        k, s, length = self._position(max(self.last_epoch, 0))
-        return [
-            float(_restart_value(k, s, length, self.warmup_steps, hi, lo, self.gamma))
-            for hi, lo in zip(self.max_lrs, self.min_lrs)
-        ]
+        t = self.last_epoch
+        k, s, length = self._position(t if t > 0 else 0)
+        warmup, gamma = self.warmup_steps, self.gamma
+        return [_restart_value(k, s, length, warmup, hi, lo, gamma)
+                for hi, lo in zip(self.max_lrs, self.min_lrs)]
 
     _get_closed_form_lr = get_lr
 

@@ -62,6 +62,11 @@ def _out(values: np.ndarray, scalar: bool) -> LR:
     return float(values.reshape(-1)[0]) if scalar else values
 
 
+def _ratio(a: np.ndarray, b) -> np.ndarray:
+    """``a / b`` in float64 for integer arrays (casting while subtracting is the fast path)."""
+    return np.subtract(a, 0, dtype=np.float64) / np.subtract(b, 0, dtype=np.float64)
+
+
 def _half_cosine(p: np.ndarray) -> np.ndarray:
     """:math:`(1 + \\cos \\pi p)/2`: 1 at ``p = 0``, 0 at ``p = 1``."""
     return (1.0 + np.cos(np.pi * p)) / 2.0
@@ -158,7 +163,7 @@ def cosine_annealing_lr(step: Steps, *, base_lr: float, T_max: int, eta_min: flo
     base_lr = check_real("base_lr", base_lr, minimum=0.0)
     T_max = check_int("T_max", T_max, minimum=1)
     eta_min = check_real("eta_min", eta_min, minimum=0.0)
-    return _out(eta_min + (base_lr - eta_min) * _half_cosine(t / T_max), scalar)
+    return _out(eta_min + (base_lr - eta_min) * _half_cosine(_ratio(t, T_max)), scalar)
 
 
 def cosine_warm_restarts_lr(
@@ -177,7 +182,7 @@ def cosine_warm_restarts_lr(
     T_mult = check_int("T_mult", T_mult, minimum=1)
     eta_min = check_real("eta_min", eta_min, minimum=0.0)
     _, s, length = _locate(t, T_0, float(T_mult), 0)
-    return _out(eta_min + (base_lr - eta_min) * _half_cosine(s / length), scalar)
+    return _out(eta_min + (base_lr - eta_min) * _half_cosine(_ratio(s, length)), scalar)
 
 
 # --------------------------------------------------------------------------- warmup + cosine
@@ -261,35 +266,40 @@ def _next_length(length: int, cycle_mult: float, warmup_steps: int) -> int:
     return math.floor((length - warmup_steps) * cycle_mult) + warmup_steps
 
 
-def _cycle_table(last_step: int, first: int, mult: float, warmup: int) -> tuple[list[int], list[int]]:
+def _cycle_table(last_step: int, first: int, mult: float, warmup: int) -> tuple[list[int], list[int], bool]:
     """Start and length of every cycle that begins at or before ``last_step``.
 
     If the recurrence reaches a fixed point (the length stops growing, as it always does
-    for ``mult == 1``) the table stops there: that cycle then repeats forever.
+    for ``mult == 1``) the table stops there and the third value is ``True``: that last
+    cycle then repeats forever.
     """
     starts, lengths = [0], [first]
     while True:
         nxt = _next_length(lengths[-1], mult, warmup)
         if nxt == lengths[-1]:
-            break  # fixed point: the last length repeats
+            return starts, lengths, True
         start = starts[-1] + lengths[-1]
         if start > last_step:
-            break
+            return starts, lengths, False
         starts.append(start)
         lengths.append(nxt)
-    return starts, lengths
 
 
 def _locate(t: np.ndarray, first: int, mult: float, warmup: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Cycle index ``k``, position ``s`` in the cycle and cycle length ``L`` for each step."""
     last = int(t.max()) if t.size else 0
-    starts, lengths = _cycle_table(last, first, mult, warmup)
+    starts, lengths, repeating = _cycle_table(last, first, mult, warmup)
+    if len(starts) == 1:  # one cycle length throughout (e.g. cycle_mult == 1)
+        k = t // first
+        return k, t - k * first, np.full(t.shape, first, dtype=np.int64)
     starts_a = np.asarray(starts, dtype=np.int64)
     lengths_a = np.asarray(lengths, dtype=np.int64)
     idx = np.searchsorted(starts_a, t, side="right") - 1
-    offset = t - starts_a[idx]
-    length = lengths_a[idx]
-    repeats = offset // length  # > 0 only past a fixed point, in the last table entry
+    offset = t - starts_a.take(idx)
+    length = lengths_a.take(idx)
+    if not repeating:
+        return idx, offset, length
+    repeats = offset // length  # > 0 only past the fixed point, in the last table entry
     return idx + repeats, offset - repeats * length, length
 
 
@@ -324,14 +334,24 @@ def _check_restart_shape(first_cycle_steps, cycle_mult, warmup_steps, gamma):
 
 
 def _restart_value(k, s, length, warmup, max_lr, min_lr, gamma):
-    """LR at position ``s`` of cycle ``k`` (length ``length``); works on scalars and arrays."""
-    peak = np.maximum(max_lr * np.power(gamma, k, dtype=np.float64), min_lr)
+    """LR at position ``s`` of cycle ``k`` (of ``length`` steps): the one copy of the formula.
+
+    ``min_lr + (peak - min_lr) * frac`` with ``peak = max(max_lr * gamma**k, min_lr)`` and
+    ``frac`` the warmup ramp ``s / warmup`` or the half cosine. Python ints take a
+    pure-Python path (one scheduler step); arrays take a vectorised one (whole curves).
+    """
+    if isinstance(s, int):
+        peak = max(max_lr * gamma**k, min_lr)
+        if s < warmup:
+            frac = s / warmup
+        else:
+            frac = (1.0 + math.cos(math.pi * (s - warmup) / (length - warmup))) / 2.0
+        return min_lr + (peak - min_lr) * frac
+    peak = max_lr if gamma == 1.0 else np.maximum(max_lr * np.power(gamma, k, dtype=np.float64), min_lr)
+    frac = _half_cosine(_ratio(s - warmup, length - warmup))
     if warmup > 0:
-        rise = min_lr + (peak - min_lr) * (s / warmup)
-    else:
-        rise = peak
-    fall = min_lr + (peak - min_lr) * _half_cosine((s - warmup) / (length - warmup))
-    return np.where(s < warmup, rise, fall)
+        frac = np.where(s < warmup, _ratio(s, warmup), frac)
+    return min_lr + (peak - min_lr) * frac
 
 
 def cosine_warmup_restarts_lr(
