@@ -31,6 +31,7 @@ import math
 from typing import Sequence, Union
 
 import numpy as np
+import torch
 
 from ._validate import check_int, check_real, check_steps
 
@@ -62,14 +63,23 @@ def _out(values: np.ndarray, scalar: bool) -> LR:
     return float(values.reshape(-1)[0]) if scalar else values
 
 
-def _ratio(a: np.ndarray, b) -> np.ndarray:
-    """``a / b`` in float64 for integer arrays (casting while subtracting is the fast path)."""
-    return np.subtract(a, 0, dtype=np.float64) / np.subtract(b, 0, dtype=np.float64)
+def _ratio(a: np.ndarray, b, shift: int = 0) -> np.ndarray:
+    """``(a - shift) / (b - shift)`` in float64 for integer arrays.
+
+    Casting inside the subtraction is several times faster than casting a finished
+    integer array that holds negative values.
+    """
+    return np.subtract(a, shift, dtype=np.float64) / np.subtract(b, shift, dtype=np.float64)
 
 
 def _half_cosine(p: np.ndarray) -> np.ndarray:
-    """:math:`(1 + \\cos \\pi p)/2`: 1 at ``p = 0``, 0 at ``p = 1``."""
-    return (1.0 + np.cos(np.pi * p)) / 2.0
+    """:math:`(1 + \\cos \\pi p)/2`: 1 at ``p = 0``, 0 at ``p = 1``.
+
+    The cosine is PyTorch's vectorised one (within 1 ulp of NumPy's, and several times
+    faster on CPUs where NumPy's float64 cosine is scalar).
+    """
+    angle = np.multiply(p, np.pi, dtype=np.float64)
+    return (1.0 + torch.cos(torch.from_numpy(np.atleast_1d(angle))).numpy().reshape(angle.shape)) / 2.0
 
 
 # --------------------------------------------------------------------------- built-ins
@@ -347,8 +357,15 @@ def _restart_value(k, s, length, warmup, max_lr, min_lr, gamma):
         else:
             frac = (1.0 + math.cos(math.pi * (s - warmup) / (length - warmup))) / 2.0
         return min_lr + (peak - min_lr) * frac
-    peak = max_lr if gamma == 1.0 else np.maximum(max_lr * np.power(gamma, k, dtype=np.float64), min_lr)
-    frac = _half_cosine(_ratio(s - warmup, length - warmup))
+    last_cycle = int(k.max()) if k.size else 0
+    if gamma == 1.0:
+        peak = max_lr
+    elif last_cycle < 4096:  # one power per cycle, not per step
+        cycles = np.arange(last_cycle + 1, dtype=np.float64)
+        peak = np.maximum(max_lr * np.power(gamma, cycles), min_lr).take(k)
+    else:
+        peak = np.maximum(max_lr * np.power(gamma, k, dtype=np.float64), min_lr)
+    frac = _half_cosine(_ratio(s, length, warmup))
     if warmup > 0:
         frac = np.where(s < warmup, _ratio(s, warmup), frac)
     return min_lr + (peak - min_lr) * frac

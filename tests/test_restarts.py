@@ -256,3 +256,10 @@ def test_huge_steps_are_fast_and_finite():
     lr = lrlib.cosine_warmup_restarts_lr(10**15, first_cycle_steps=7, cycle_mult=2.0, warmup_steps=2,
                                          gamma=0.5)
     assert lr == pytest.approx(0.001, abs=0.0011)
+    # a huge cycle index with a decaying peak: the peak has long reached the floor
+    t = np.array([10**12, 10**12 + 3])
+    lrs = lrlib.cosine_warmup_restarts_lr(t, first_cycle_steps=7, gamma=0.9, min_lr=0.001)
+    np.testing.assert_allclose(lrs, 0.001)
+    s = CAWR(make_optimizer(), 7, gamma=0.9, min_lr=0.001)
+    s.step(10**12)
+    assert s.get_last_lr() == [pytest.approx(0.001)]
