@@ -13,7 +13,7 @@ of the math here.
 from __future__ import annotations
 
 from ._validate import check_int, check_real
-from .schedules import linear_warmup_factor, warmup_cosine_factor
+from .schedules import check_warmup_cosine, linear_warmup_factor, warmup_cosine_factor
 
 __all__ = ["WarmupCosine", "LinearWarmup", "Constant"]
 
@@ -52,15 +52,8 @@ class WarmupCosine(_Factor):
 
     def __init__(self, total_steps: int, warmup_steps: int, min_factor: float = 0.0,
                  start_factor: float = 0.0) -> None:
-        self.total_steps = check_int("total_steps", total_steps, minimum=1)
-        self.warmup_steps = check_int("warmup_steps", warmup_steps, minimum=0)
-        if self.warmup_steps >= self.total_steps:
-            raise ValueError(
-                f"warmup_steps must be < total_steps, got warmup_steps={warmup_steps}, "
-                f"total_steps={total_steps}"
-            )
-        self.min_factor = check_real("min_factor", min_factor, minimum=0.0, maximum=1.0)
-        self.start_factor = check_real("start_factor", start_factor, minimum=0.0, maximum=1.0)
+        (self.total_steps, self.warmup_steps, self.min_factor,
+         self.start_factor) = check_warmup_cosine(total_steps, warmup_steps, min_factor, start_factor)
 
     def __call__(self, step: int) -> float:
         return warmup_cosine_factor(step, total_steps=self.total_steps,

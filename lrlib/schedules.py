@@ -212,6 +212,22 @@ def linear_warmup_factor(step: Steps, *, warmup_steps: int, start_factor: float 
     return _out(np.where(t < warmup_steps, ramp, 1.0), scalar)
 
 
+def check_warmup_cosine(
+    total_steps: int, warmup_steps: int, min_factor: float, start_factor: float
+) -> tuple[int, int, float, float]:
+    """Validate the arguments of :func:`warmup_cosine_factor` (and :class:`lrlib.WarmupCosine`)."""
+    total_steps = check_int("total_steps", total_steps, minimum=1)
+    warmup_steps = check_int("warmup_steps", warmup_steps, minimum=0)
+    if warmup_steps >= total_steps:
+        raise ValueError(
+            f"warmup_steps must be < total_steps, got warmup_steps={warmup_steps}, "
+            f"total_steps={total_steps}"
+        )
+    min_factor = check_real("min_factor", min_factor, minimum=0.0, maximum=1.0)
+    start_factor = check_real("start_factor", start_factor, minimum=0.0, maximum=1.0)
+    return total_steps, warmup_steps, min_factor, start_factor
+
+
 def warmup_cosine_factor(
     step: Steps,
     *,
@@ -235,15 +251,8 @@ def warmup_cosine_factor(
     :math:`T` instead of letting it climb back up.
     """
     t, scalar = check_steps(step)
-    total_steps = check_int("total_steps", total_steps, minimum=1)
-    warmup_steps = check_int("warmup_steps", warmup_steps, minimum=0)
-    if warmup_steps >= total_steps:
-        raise ValueError(
-            f"warmup_steps must be < total_steps, got warmup_steps={warmup_steps}, "
-            f"total_steps={total_steps}"
-        )
-    min_factor = check_real("min_factor", min_factor, minimum=0.0, maximum=1.0)
-    start_factor = check_real("start_factor", start_factor, minimum=0.0, maximum=1.0)
+    total_steps, warmup_steps, min_factor, start_factor = check_warmup_cosine(
+        total_steps, warmup_steps, min_factor, start_factor)
     p = np.clip((t - warmup_steps) / (total_steps - warmup_steps), 0.0, 1.0)
     decay = min_factor + (1.0 - min_factor) * _half_cosine(p)
     if warmup_steps == 0:
