@@ -33,6 +33,7 @@ from .schedules import (
 )
 from .trace import group_trace, lr_trace, toy_optimizer
 from .explore import Explorer, explore
+from .range_test import RangeTestResult, lr_range_test
 
 __version__ = "0.1.0"
 
@@ -62,4 +63,6 @@ __all__ = [
     "toy_optimizer",
     "explore",
     "Explorer",
+    "lr_range_test",
+    "RangeTestResult",
 ]
