@@ -1,6 +1,7 @@
 # Learning-Rate Schedules in PyTorch: build, test and edit the book.
 #   make book       build the HTML book into _build/html
-#   make test       the whole suite: lrlib tests, nbval on every notebook, a strict book build
+#   make test       the whole suite: lrlib tests, nbval on every notebook, a strict book build, and the built
+#                   pages checked in headless Chromium (installed from Debian's packages if missing)
 #   make lab        JupyterLab on the chapters
 #   make notebooks  re-execute every notebook in place from a fresh kernel (before committing)
 #   make notebook NB=chapters/xx.ipynb   the same for one notebook
@@ -15,7 +16,7 @@ NOTEBOOKS := $(sort $(wildcard chapters/*.ipynb))
 export OMP_NUM_THREADS := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: book test lab notebooks notebook unit nbval strict-book clean setup
+.PHONY: book test lab notebooks notebook unit nbval strict-book browser chromium clean setup
 
 setup: $(STAMP)
 
@@ -28,10 +29,12 @@ $(STAMP): requirements.txt pyproject.toml
 book: $(STAMP)
 	rm -rf _build/html _build/.doctrees _build/jupyter_execute
 	$(BIN)/jupyter-book build . --warningiserror --keep-going
+	@test -d _build/html/_static/vendor || echo "NOTE: npm or its registry was unavailable, so the pages load" \
+	    "require.js, the widget manager, MathJax and thebe from public CDNs (see tools/offline_assets.py)"
 	@echo "Book written to $(CURDIR)/_build/html/index.html"
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest tests -p no:cacheprovider
+	$(BIN)/python -m pytest tests -p no:cacheprovider --ignore=tests/browser
 
 nbval: $(STAMP)
 	$(BIN)/python -m pytest -p no:cacheprovider -n 2 --dist loadfile --nbval $(NOTEBOOKS) \
@@ -39,7 +42,20 @@ nbval: $(STAMP)
 
 strict-book: book
 
-test: unit nbval strict-book
+# Headless Chromium for the browser tests: Debian's package (Playwright drives it through executable_path).
+CHROMIUM ?= /usr/bin/chromium
+export CHROMIUM
+chromium:
+	@test -x "$(CHROMIUM)" || { \
+	    echo "installing Debian's chromium package for the browser tests"; \
+	    SUDO=$$(test "$$(id -u)" -eq 0 || echo sudo); \
+	    $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+# Checks the pages of the last `make book` (run `make book` first; `make test` does).
+browser: $(STAMP) chromium
+	$(BIN)/python -m pytest tests/browser -p no:cacheprovider
+
+test: unit nbval strict-book browser
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab chapters/
