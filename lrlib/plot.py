@@ -100,7 +100,12 @@ def plot_schedules(
         x = np.arange(start, start + len(y))
         for g in range(y.shape[1]):
             name = label if y.shape[1] == 1 else f"{label} (group {g})"
-            ax.plot(x, y[:, g], label=name, lw=1.8, **dict(styles.get(label, {})))
+            style = {"label": name, "linewidth": 1.8}
+            extra = dict(styles.get(label, {}))
+            if "lw" in extra:  # Matplotlib's alias would clash with the default linewidth
+                extra["linewidth"] = extra.pop("lw")
+            style.update(extra)
+            ax.plot(x, y[:, g], **style)
     return _finish(ax, unit, ylabel, title, log, legend=True)
 
 

@@ -91,3 +91,14 @@ def test_plots_label_axes():
     with pytest.raises(ValueError, match="names"):
         lp.plot_groups(np.ones((5, 2)), names=["one"])
     plt.close("all")
+
+
+def test_plot_schedules_styles_override_the_default_line_width():
+    import matplotlib.pyplot as plt
+
+    from lrlib import plot as lp
+
+    ax = lp.plot_schedules({"a": [0.1, 0.05], "b": [0.1, 0.1]}, styles={"a": {"lw": 1.0, "ls": "--"}, "b": {"linewidth": 3}})
+    widths = [line.get_linewidth() for line in ax.get_lines()]
+    assert widths == [1.0, 3.0] and ax.get_lines()[0].get_linestyle() == "--"
+    plt.close(ax.figure)
