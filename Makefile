@@ -14,6 +14,13 @@ STAMP := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard chapters/*.ipynb))
 # One thread per process keeps runs reproducible and fast for these tiny models.
 export OMP_NUM_THREADS := 1
+# The same arithmetic on every x86-64 machine with AVX2: PyTorch's kernels, MKL, oneDNN and NumPy keep to their AVX2
+# code paths, even on CPUs with AVX-512. Otherwise a training run near the edge of stability can end differently on
+# another CPU, and nbval, which compares the stored outputs exactly, fails there.
+export ATEN_CPU_CAPABILITY := avx2
+export MKL_CBWR := AVX2
+export ONEDNN_MAX_CPU_ISA := AVX2
+export NPY_DISABLE_CPU_FEATURES := X86_V4 AVX512_ICL AVX512_SPR
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 .PHONY: book test lab notebooks notebook unit nbval strict-book browser chromium clean setup
