@@ -183,3 +183,17 @@ def test_explorer_sliders_change_the_figure(visit, page_path):
         after = handle.evaluate(_VISIBLE_FRAME)
         assert after and after != before, f"moving slider {i} did not change the figure"
     assert v.errors == [], f"console errors: {v.errors}"
+
+
+def test_gallery_cards_link_to_their_chapters(visit, server):
+    v = visit("intro.html")
+    cards = v.page.locator(".schedule-gallery .sd-card")
+    assert cards.count() >= 10, "the landing page shows the schedule gallery"
+    hrefs = v.page.eval_on_selector_all(".schedule-gallery a.sd-stretched-link", "links => links.map(a => a.href)")
+    assert len(hrefs) == cards.count()
+    for href in set(hrefs):
+        assert "/chapters/" in href
+        assert v.page.request.get(href).status == 200, href
+    thumbnails = v.page.eval_on_selector_all(
+        ".schedule-gallery img", "imgs => imgs.filter(i => i.complete && i.naturalWidth > 0).length")
+    assert thumbnails == cards.count()
