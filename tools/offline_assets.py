@@ -55,25 +55,30 @@ THEBE_JS = f"{VENDOR}/thebe/lib/index.js"
 #: require.js must resolve the widget manager's own module path inside our vendor folder: webpack derives the URL
 #: of the icon fonts from it. ``data-content_root`` (Sphinx >= 7.2) is the relative path from a page to the root.
 WIDGETS_CONFIG = """\
-// Written by tools/offline_assets.py.
+// Written by tools/offline_assets.py: resolve @jupyter-widgets modules inside this book's _static/vendor.
 (function () {
-  // Resolve @jupyter-widgets modules inside this book's _static/vendor (webpack finds the icon fonts from there).
   var root = document.documentElement.dataset.content_root || "./";
   require.config({ paths: { "@jupyter-widgets": root + "_static/vendor/@jupyter-widgets" } });
-  // The widget manager typesets labels with MathJax 2's MathJax.Hub.Queue; the book loads MathJax 3, which has no
-  // Hub. Bridge the one call it makes before the manager renders (this listener is registered before its own).
-  document.addEventListener("DOMContentLoaded", function () {
-    var mj = window.MathJax;
-    if (!mj || mj.Hub || !mj.version) return;
-    mj.Hub = {
-      Queue: function (job) {
-        var element = job && job[2];
-        if (!element || !mj.startup || !mj.startup.promise) return;
-        mj.startup.promise.then(function () { return mj.typesetPromise([element]); });
-      },
-    };
-  });
 })();
+"""
+
+#: The widget manager typesets labels with MathJax 2's ``MathJax.Hub.Queue``; the book loads MathJax 3, which has
+#: no ``Hub`` (the browser reports "Cannot read properties of undefined (reading 'Queue')"). This bridges the one
+#: call. It is our own file, served in both modes, and its listener is registered before the manager's.
+MATHJAX_BRIDGE_JS = "mathjax2-bridge.js"
+MATHJAX_BRIDGE = """\
+// Written by tools/offline_assets.py: let the widget manager's MathJax 2 call typeset with MathJax 3.
+document.addEventListener("DOMContentLoaded", function () {
+  var mj = window.MathJax;
+  if (!mj || mj.Hub || !mj.version) return;
+  mj.Hub = {
+    Queue: function (job) {
+      var element = job && job[2];
+      if (!element || !mj.startup || !mj.startup.promise) return;
+      mj.startup.promise.then(function () { return mj.typesetPromise([element]); });
+    },
+  };
+});
 """
 
 #: One definition of sphinx-thebe's globals, with thebe served locally.
@@ -136,11 +141,16 @@ def _configure(app: Sphinx, config: Any) -> None:
             color="red",
         )
         app.offline_assets = None  # type: ignore[attr-defined]
+        from myst_nb.core.config import ipywidgets_js_factory
+
+        require_js, *manager = ipywidgets_js_factory().items()
+        config.nb_ipywidgets_js = dict([require_js, (MATHJAX_BRIDGE_JS, {}), *manager])
         return
     app.offline_assets = fetched  # type: ignore[attr-defined]
     config.nb_ipywidgets_js = {
         REQUIRE_JS: {},
         WIDGETS_CONFIG_JS: {},
+        MATHJAX_BRIDGE_JS: {},
         # Only widget modules that the manager does not bundle would be fetched from here; the book uses none.
         EMBED_AMD_JS: {"data-jupyter-widgets-cdn": "_static/vendor/npm/"},
     }
@@ -171,8 +181,11 @@ def _replace_thebe_config(app: Sphinx, config: Any) -> None:
 
 
 def _copy_to_output(app: Sphinx, exception: Exception | None) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    (Path(app.outdir) / "_static" / MATHJAX_BRIDGE_JS).write_text(MATHJAX_BRIDGE, encoding="utf-8")
     fetched = getattr(app, "offline_assets", None)
-    if exception is not None or not fetched or app.builder.format != "html":
+    if not fetched:
         return
     vendor = Path(app.outdir) / "_static" / VENDOR
     for name, (_, parts) in PACKAGES.items():
