@@ -15,6 +15,7 @@ import numpy as np
 from torch.optim.lr_scheduler import CyclicLR, LambdaLR, OneCycleLR, ReduceLROnPlateau
 
 from . import lambdas, schedules
+from .range_test import range_test_lrs
 from .trace import lr_trace, toy_optimizer
 
 __all__ = ["GalleryItem", "GALLERY", "render_thumbnail"]
@@ -56,7 +57,7 @@ def _per_group() -> np.ndarray:
 
 
 def _range_test() -> np.ndarray:
-    return _col(1e-5 * (10.0 ** (6 * _STEPS / (_N - 1))))
+    return _col(range_test_lrs(1e-5, 10.0, _N))
 
 
 _CH = "chapters/"
@@ -104,8 +105,6 @@ GALLERY: tuple[GalleryItem, ...] = (
 
 def render_thumbnail(item: GalleryItem, path: str | Path, *, color_index: int = 0) -> Path:
     """Draw ``item``'s curve(s) as a small PNG (about 3 x 1.6 inches at 60 dpi) and return its path."""
-    import matplotlib
-
     from matplotlib.figure import Figure
 
     from .plot import COLORS
@@ -126,6 +125,5 @@ def render_thumbnail(item: GalleryItem, path: str | Path, *, color_index: int = 
     ax.set_xlabel("step", fontsize=9)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with matplotlib.rc_context({"svg.hashsalt": "lrlib"}):
-        fig.savefig(path, metadata={"Software": None})
+    fig.savefig(path, metadata={"Software": None})
     return path

@@ -81,13 +81,15 @@ document.addEventListener("DOMContentLoaded", function () {
 });
 """
 
-#: One definition of sphinx-thebe's globals, with thebe served locally.
+#: One definition of sphinx-thebe's globals; ``{url}`` is a JavaScript expression.
 THEBE_CONFIG = (
-    'const THEBE_JS_URL = (document.documentElement.dataset.content_root || "./") + "_static/{thebe}"; '
+    "const THEBE_JS_URL = {url}; "
     'const thebe_selector = "{selector}"; '
     'const thebe_selector_input = "{selector_input}"; '
     'const thebe_selector_output = "{selector_output}"'
 )
+#: The local copy, relative to the page's root (``data-content_root``, as in ``WIDGETS_CONFIG``).
+THEBE_LOCAL_URL = f'(document.documentElement.dataset.content_root || "./") + "_static/{THEBE_JS}"'
 
 
 def _cache_dir(app: Sphinx) -> Path:
@@ -165,15 +167,17 @@ def _replace_thebe_config(app: Sphinx, config: Any) -> None:
             app.disconnect(listener.id)
     thebe = config["thebe_config"] if "thebe_config" in config else {}
     thebe = thebe if isinstance(thebe, dict) else {}
-    thebe_url_path = THEBE_JS if getattr(app, "offline_assets", None) else None
-    if thebe_url_path is None:
-        body = 'const THEBE_JS_URL = "https://unpkg.com/thebe@0.8.2/lib/index.js"; ' + THEBE_CONFIG.split("; ", 1)[1]
+    if getattr(app, "offline_assets", None):
+        url = THEBE_LOCAL_URL
     else:
-        body = THEBE_CONFIG.replace("{thebe}", thebe_url_path)
-    body = (
-        body.replace("{selector}", thebe.get("selector", ".thebe,.cell"))
-        .replace("{selector_input}", thebe.get("selector_input", "pre"))
-        .replace("{selector_output}", thebe.get("selector_output", ".output, .cell_output"))
+        from sphinx_thebe import THEBE_VERSION
+
+        url = json.dumps(f"https://unpkg.com/thebe@{THEBE_VERSION}/lib/index.js")
+    body = THEBE_CONFIG.format(
+        url=url,
+        selector=thebe.get("selector", ".thebe,.cell"),
+        selector_input=thebe.get("selector_input", "pre"),
+        selector_output=thebe.get("selector_output", ".output, .cell_output"),
     )
     app.add_js_file(None, body=body)
     if "sphinx_thebe" in app.extensions:
@@ -197,7 +201,7 @@ def _copy_to_output(app: Sphinx, exception: Exception | None) -> None:
                 shutil.copytree(source, destination, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.map"))
             else:
                 shutil.copy2(source, destination)
-    (vendor / "widgets-config.js").write_text(WIDGETS_CONFIG, encoding="utf-8")
+    (Path(app.outdir) / "_static" / WIDGETS_CONFIG_JS).write_text(WIDGETS_CONFIG, encoding="utf-8")
 
 
 def setup(app: Sphinx) -> dict[str, Any]:

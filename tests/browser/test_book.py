@@ -106,7 +106,7 @@ class Visit:
 
 
 @pytest.fixture
-def visit(browser, server, request):
+def visit(browser, server):
     opened: list[Visit] = []
 
     def open_page(page_path: str) -> Visit:
@@ -185,7 +185,7 @@ def test_explorer_sliders_change_the_figure(visit, page_path):
     assert v.errors == [], f"console errors: {v.errors}"
 
 
-def test_gallery_cards_link_to_their_chapters(visit, server):
+def test_gallery_cards_link_to_their_chapters(visit):
     v = visit("intro.html")
     cards = v.page.locator(".schedule-gallery .sd-card")
     assert cards.count() >= 10, "the landing page shows the schedule gallery"
