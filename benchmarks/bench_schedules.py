@@ -37,7 +37,9 @@ def best_of(fn: Callable[[], object], repeats: int = REPEATS) -> float:
     return best
 
 
-def stepped_curve(make: Callable[[torch.optim.Optimizer], object], n: int) -> np.ndarray:
+def stepped_curve(
+    make: Callable[[torch.optim.Optimizer], object], n: int
+) -> np.ndarray:
     """Step a fresh scheduler ``n`` times and collect its LR (optimizer stepped first, once)."""
     opt = lrlib.toy_optimizer(0.1)
     sched = make(opt)
@@ -53,25 +55,41 @@ def part_a() -> None:
     print(f"(a) a {N:,}-step curve: closed form vs stepping a scheduler")
     steps = np.arange(N)
     cases = [
-        ("CosineAnnealingLR(T_max=10_000)",
-         lambda: lrlib.cosine_annealing_lr(steps, base_lr=0.1, T_max=10_000),
-         lambda o: CosineAnnealingLR(o, T_max=10_000)),
-        ("CosineAnnealingWarmRestarts(T_0=500, T_mult=2)",
-         lambda: lrlib.cosine_warm_restarts_lr(steps, base_lr=0.1, T_0=500, T_mult=2),
-         lambda o: CosineAnnealingWarmRestarts(o, T_0=500, T_mult=2)),
-        ("CosineAnnealingWarmupRestarts(1000, mult=1.5, warmup=100, gamma=0.8)",
-         lambda: lrlib.cosine_warmup_restarts_lr(steps, first_cycle_steps=1000, cycle_mult=1.5,
-                                                 warmup_steps=100, gamma=0.8),
-         lambda o: lrlib.CosineAnnealingWarmupRestarts(o, 1000, cycle_mult=1.5, warmup_steps=100,
-                                                       gamma=0.8)),
+        (
+            "CosineAnnealingLR(T_max=10_000)",
+            lambda: lrlib.cosine_annealing_lr(steps, base_lr=0.1, T_max=10_000),
+            lambda o: CosineAnnealingLR(o, T_max=10_000),
+        ),
+        (
+            "CosineAnnealingWarmRestarts(T_0=500, T_mult=2)",
+            lambda: lrlib.cosine_warm_restarts_lr(
+                steps, base_lr=0.1, T_0=500, T_mult=2
+            ),
+            lambda o: CosineAnnealingWarmRestarts(o, T_0=500, T_mult=2),
+        ),
+        (
+            "CosineAnnealingWarmupRestarts(1000, mult=1.5, warmup=100, gamma=0.8)",
+            lambda: lrlib.cosine_warmup_restarts_lr(
+                steps,
+                first_cycle_steps=1000,
+                cycle_mult=1.5,
+                warmup_steps=100,
+                gamma=0.8,
+            ),
+            lambda o: lrlib.CosineAnnealingWarmupRestarts(
+                o, 1000, cycle_mult=1.5, warmup_steps=100, gamma=0.8
+            ),
+        ),
     ]
     for name, closed, make in cases:
         closed_s = best_of(closed)
         stepped_s = best_of(lambda: stepped_curve(make, N), repeats=3)
         err = np.abs(np.asarray(closed()) - stepped_curve(make, N)).max()
         print(f"    {name}")
-        print(f"        closed form {closed_s * 1e3:8.2f} ms   stepping {stepped_s * 1e3:9.1f} ms   "
-              f"speed-up {stepped_s / closed_s:7.0f}x   max |difference| {err:.1e}")
+        print(
+            f"        closed form {closed_s * 1e3:8.2f} ms   stepping {stepped_s * 1e3:9.1f} ms   "
+            f"speed-up {stepped_s / closed_s:7.0f}x   max |difference| {err:.1e}"
+        )
 
 
 def part_b() -> None:
@@ -90,14 +108,23 @@ def part_b() -> None:
         return best_of(run) / n
 
     builtin = per_step(lambda o: CosineAnnealingLR(o, T_max=10_000))
-    ours = per_step(lambda o: lrlib.CosineAnnealingWarmupRestarts(o, 1000, cycle_mult=1.5,
-                                                                  warmup_steps=100, gamma=0.8))
+    ours = per_step(
+        lambda o: lrlib.CosineAnnealingWarmupRestarts(
+            o, 1000, cycle_mult=1.5, warmup_steps=100, gamma=0.8
+        )
+    )
     ours_flat = per_step(lambda o: lrlib.CosineAnnealingWarmupRestarts(o, 10_000))
-    print(f"    CosineAnnealingLR.step()                               {builtin * 1e6:6.2f} us")
-    print(f"    CosineAnnealingWarmupRestarts.step() (mult=1.5, warmup) {ours * 1e6:6.2f} us   "
-          f"ratio {ours / builtin:.2f}x")
-    print(f"    CosineAnnealingWarmupRestarts.step() (one cycle)        {ours_flat * 1e6:6.2f} us   "
-          f"ratio {ours_flat / builtin:.2f}x")
+    print(
+        f"    CosineAnnealingLR.step()                               {builtin * 1e6:6.2f} us"
+    )
+    print(
+        f"    CosineAnnealingWarmupRestarts.step() (mult=1.5, warmup) {ours * 1e6:6.2f} us   "
+        f"ratio {ours / builtin:.2f}x"
+    )
+    print(
+        f"    CosineAnnealingWarmupRestarts.step() (one cycle)        {ours_flat * 1e6:6.2f} us   "
+        f"ratio {ours_flat / builtin:.2f}x"
+    )
 
 
 if __name__ == "__main__":

@@ -22,7 +22,9 @@ def check_int(name: str, value: Any, *, minimum: int | None = None) -> int:
     ``bool`` is rejected (``True`` is not a step count); NumPy integers are accepted.
     """
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {value!r} ({type(value).__name__})")
+        raise TypeError(
+            f"{name} must be an integer, got {value!r} ({type(value).__name__})"
+        )
     value = int(value)
     if minimum is not None and value < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value}")
@@ -43,7 +45,9 @@ def check_real(
     NaN and infinities are rejected with a :class:`ValueError` naming ``name``.
     """
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {value!r} ({type(value).__name__})")
+        raise TypeError(
+            f"{name} must be a real number, got {value!r} ({type(value).__name__})"
+        )
     value = float(value)
     if not math.isfinite(value):
         raise ValueError(f"{name} must be finite, got {value}")
@@ -81,16 +85,19 @@ def check_steps(step: Any, name: str = "step") -> tuple[np.ndarray, bool]:
 
 
 def check_lr_list(name: str, value: Any, n_groups: int) -> list[float]:
-    """Expand a scalar or per-group list of learning rates to a list of ``n_groups`` floats.
+    """Expand a scalar or per-group list of LRs to a list of ``n_groups`` floats.
 
     Every entry must be finite and ``>= 0``.
     """
     if isinstance(value, (list, tuple)):
         if len(value) != n_groups:
             raise ValueError(
-                f"{name} has {len(value)} entries but the optimizer has {n_groups} param groups"
+                f"{name} has {len(value)} entries but the optimizer has "
+                f"{n_groups} param groups"
             )
         return [check_real(f"{name}[{i}]", v, minimum=0.0) for i, v in enumerate(value)]
     if isinstance(value, (str, bytes)) or isinstance(value, Sequence):
-        raise TypeError(f"{name} must be a number or a list of numbers, got {type(value).__name__}")
+        raise TypeError(
+            f"{name} must be a number or a list of numbers, got {type(value).__name__}"
+        )
     return [check_real(name, value, minimum=0.0)] * n_groups

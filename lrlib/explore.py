@@ -108,7 +108,9 @@ class Explorer(widgets.VBox):
         self.links: list[widgets.widgets.widget_link.DirectionalLink] = []
         for slider, stacks in zip(self.sliders, self._levels):
             for stack in stacks:
-                self.links.append(widgets.jsdlink((slider, "index"), (stack, "selected_index")))
+                self.links.append(
+                    widgets.jsdlink((slider, "index"), (stack, "selected_index"))
+                )
             slider.observe(self._on_slide, names="index")
         super().__init__(children=[*self.sliders, tree])
 
@@ -118,7 +120,9 @@ class Explorer(widgets.VBox):
             return widgets.Image(value=self.frames[prefix], format="png")
         slider = self.sliders[level]
         stack = widgets.Stack(
-            children=[self._build(level + 1, prefix + (v,)) for v in self.params[names[level]]],
+            children=[
+                self._build(level + 1, prefix + (v,)) for v in self.params[names[level]]
+            ],
             selected_index=slider.index,
         )
         self._levels[level].append(stack)

@@ -50,15 +50,25 @@ class WarmupCosine(_Factor):
             very first step uses LR 0, as in the usual ``t / W`` warmup).
     """
 
-    def __init__(self, total_steps: int, warmup_steps: int, min_factor: float = 0.0,
-                 start_factor: float = 0.0) -> None:
-        (self.total_steps, self.warmup_steps, self.min_factor,
-         self.start_factor) = check_warmup_cosine(total_steps, warmup_steps, min_factor, start_factor)
+    def __init__(
+        self,
+        total_steps: int,
+        warmup_steps: int,
+        min_factor: float = 0.0,
+        start_factor: float = 0.0,
+    ) -> None:
+        (self.total_steps, self.warmup_steps, self.min_factor, self.start_factor) = (
+            check_warmup_cosine(total_steps, warmup_steps, min_factor, start_factor)
+        )
 
     def __call__(self, step: int) -> float:
-        return warmup_cosine_factor(step, total_steps=self.total_steps,
-                                    warmup_steps=self.warmup_steps,
-                                    min_factor=self.min_factor, start_factor=self.start_factor)
+        return warmup_cosine_factor(
+            step,
+            total_steps=self.total_steps,
+            warmup_steps=self.warmup_steps,
+            min_factor=self.min_factor,
+            start_factor=self.start_factor,
+        )
 
 
 class LinearWarmup(_Factor):

@@ -26,8 +26,18 @@ __all__ = [
 ]
 
 #: The colour cycle every plot in the book uses, in order.
-COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2",
-          "#17becf", "#7f7f7f", "#bcbd22"]
+COLORS = [
+    "#1f77b4",
+    "#d62728",
+    "#2ca02c",
+    "#ff7f0e",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#17becf",
+    "#7f7f7f",
+    "#bcbd22",
+]
 
 _UNITS = {"step": "optimizer step", "epoch": "epoch", "iteration": "iteration"}
 
@@ -62,7 +72,9 @@ def _xlabel(unit: str) -> str:
     return _UNITS[unit]
 
 
-def _finish(ax: Axes, unit: str, ylabel: str, title: str | None, log: bool, legend: bool) -> Axes:
+def _finish(
+    ax: Axes, unit: str, ylabel: str, title: str | None, log: bool, legend: bool
+) -> Axes:
     ax.set_xlabel(_xlabel(unit))
     ax.set_ylabel(ylabel)
     if log:
@@ -102,7 +114,9 @@ def plot_schedules(
             name = label if y.shape[1] == 1 else f"{label} (group {g})"
             style = {"label": name, "linewidth": 1.8}
             extra = dict(styles.get(label, {}))
-            if "lw" in extra:  # Matplotlib's alias would clash with the default linewidth
+            if (
+                "lw" in extra
+            ):  # Matplotlib's alias would clash with the default linewidth
                 extra["linewidth"] = extra.pop("lw")
             style.update(extra)
             ax.plot(x, y[:, g], **style)
@@ -122,12 +136,25 @@ def plot_groups(
     :func:`lrlib.lr_trace` returns."""
     lrs = np.asarray(lrs, dtype=float)
     if lrs.ndim != 2:
-        raise ValueError(f"lrs must be a 2-D (steps, groups) array, got shape {lrs.shape}")
-    names = list(names) if names is not None else [f"group {i}" for i in range(lrs.shape[1])]
+        raise ValueError(
+            f"lrs must be a 2-D (steps, groups) array, got shape {lrs.shape}"
+        )
+    names = (
+        list(names)
+        if names is not None
+        else [f"group {i}" for i in range(lrs.shape[1])]
+    )
     if len(names) != lrs.shape[1]:
-        raise ValueError(f"names has {len(names)} entries for {lrs.shape[1]} param groups")
-    return plot_schedules({n: lrs[:, i] for i, n in enumerate(names)}, ax=ax, unit=unit,
-                          title=title, log=log)
+        raise ValueError(
+            f"names has {len(names)} entries for {lrs.shape[1]} param groups"
+        )
+    return plot_schedules(
+        {n: lrs[:, i] for i, n in enumerate(names)},
+        ax=ax,
+        unit=unit,
+        title=title,
+        log=log,
+    )
 
 
 def plot_lr_momentum(
@@ -174,10 +201,15 @@ def plot_runs(
         finite = np.isfinite(y)
         count = finite.sum(axis=0)
         safe = np.where(finite, y, 0.0)
-        mean = np.divide(safe.sum(axis=0), count, out=np.full(y.shape[1], np.nan), where=count > 0)
+        mean = np.divide(
+            safe.sum(axis=0), count, out=np.full(y.shape[1], np.nan), where=count > 0
+        )
         dev = np.where(finite, y - mean, 0.0)
-        std = np.sqrt(np.divide((dev**2).sum(axis=0), count, out=np.zeros(y.shape[1]),
-                                where=count > 0))
+        std = np.sqrt(
+            np.divide(
+                (dev**2).sum(axis=0), count, out=np.zeros(y.shape[1]), where=count > 0
+            )
+        )
         color = COLORS[i % len(COLORS)]
         n = f" (n={y.shape[0]})" if y.shape[0] > 1 else ""
         ax.plot(x, mean, color=color, lw=1.8, label=f"{label}{n}")
@@ -208,7 +240,9 @@ def plot_final(
     return ax
 
 
-def mark_steps(ax: Axes, steps: Sequence[int], *, label: str | None = None, color: str = "0.5") -> Axes:
+def mark_steps(
+    ax: Axes, steps: Sequence[int], *, label: str | None = None, color: str = "0.5"
+) -> Axes:
     """Dotted vertical lines at ``steps`` (milestones, restarts, the end of warmup)."""
     for i, s in enumerate(steps):
         ax.axvline(s, color=color, ls=":", lw=1, label=label if i == 0 else None)

@@ -44,7 +44,9 @@ __all__ = ["RangeTestResult", "lr_range_test", "range_test_lrs", "smooth_losses"
 _MODES = ("exp", "linear")
 
 
-def range_test_lrs(start_lr: float, end_lr: float, num_steps: int, mode: str = "exp") -> np.ndarray:
+def range_test_lrs(
+    start_lr: float, end_lr: float, num_steps: int, mode: str = "exp"
+) -> np.ndarray:
     """The ``num_steps`` learning rates of a range test, from ``start_lr`` to ``end_lr`` inclusive.
 
     ``mode="exp"`` spaces them geometrically (a constant ratio between neighbours),
@@ -53,7 +55,9 @@ def range_test_lrs(start_lr: float, end_lr: float, num_steps: int, mode: str = "
     start_lr = check_real("start_lr", start_lr, minimum=0.0, min_inclusive=False)
     end_lr = check_real("end_lr", end_lr, minimum=0.0, min_inclusive=False)
     if start_lr >= end_lr:
-        raise ValueError(f"start_lr must be < end_lr, got start_lr={start_lr}, end_lr={end_lr}")
+        raise ValueError(
+            f"start_lr must be < end_lr, got start_lr={start_lr}, end_lr={end_lr}"
+        )
     num_steps = check_int("num_steps", num_steps, minimum=2)
     if mode not in _MODES:
         raise ValueError(f"mode must be one of {list(_MODES)}, got {mode!r}")
@@ -74,7 +78,9 @@ def smooth_losses(losses: Iterable[float], beta: float = 0.98) -> np.ndarray:
     is pulled towards zero. ``beta=0`` returns the losses unchanged.
     """
     beta = check_real("beta", beta, minimum=0.0, maximum=1.0, max_inclusive=False)
-    values = np.asarray(list(losses) if not isinstance(losses, np.ndarray) else losses, dtype=np.float64)
+    values = np.asarray(
+        list(losses) if not isinstance(losses, np.ndarray) else losses, dtype=np.float64
+    )
     if values.ndim != 1:
         raise ValueError(f"losses must be one-dimensional, got shape {values.shape}")
     out = np.empty_like(values)
@@ -146,7 +152,14 @@ class RangeTestResult:
             return self.min_loss_lr / 10.0
         raise ValueError(f"method must be 'steepest' or 'min/10', got {method!r}")
 
-    def plot(self, ax=None, *, raw: bool = True, suggestions: bool = True, title: str | None = None):
+    def plot(
+        self,
+        ax=None,
+        *,
+        raw: bool = True,
+        suggestions: bool = True,
+        title: str | None = None,
+    ):
         """Loss against LR on a log axis: raw losses (faint), smoothed losses, and markers at
         the ``"steepest"`` and ``"min/10"`` suggestions. Returns the ``Axes``."""
         from . import plot as lp
@@ -157,10 +170,19 @@ class RangeTestResult:
             lp.style_axes(ax)
         if raw:
             ax.plot(self.lrs, self.losses, color="0.7", lw=0.8, label="batch loss")
-        ax.plot(self.lrs, self.smoothed, color=lp.COLORS[0], lw=1.8, label=f"smoothed (β={self.smooth:g})")
+        ax.plot(
+            self.lrs,
+            self.smoothed,
+            color=lp.COLORS[0],
+            lw=1.8,
+            label=f"smoothed (β={self.smooth:g})",
+        )
         if suggestions:
             for (name, lr), color in zip(
-                [("steepest", self.suggestion("steepest")), ("min/10", self.suggestion("min/10"))],
+                [
+                    ("steepest", self.suggestion("steepest")),
+                    ("min/10", self.suggestion("min/10")),
+                ],
                 (lp.COLORS[1], lp.COLORS[2]),
             ):
                 ax.axvline(lr, color=color, ls="--", lw=1.2, label=f"{name}: {lr:.3g}")
@@ -174,7 +196,9 @@ class RangeTestResult:
         return ax
 
 
-def _batches(data: Any, batch_size: int, seed: int) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+def _batches(
+    data: Any, batch_size: int, seed: int
+) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
     """Endless mini-batches: from a :class:`Data` (a fresh seeded permutation per pass) or
     from an iterable of ``(inputs, targets)`` pairs (restarted when exhausted)."""
     if isinstance(data, Data):
@@ -184,7 +208,7 @@ def _batches(data: Any, batch_size: int, seed: int) -> Iterator[tuple[torch.Tens
             gen = torch.Generator().manual_seed(seed * 1_000_003 + epoch)
             order = torch.randperm(n, generator=gen)
             for b in range(0, n, batch_size):
-                idx = order[b:b + batch_size]
+                idx = order[b : b + batch_size]
                 yield data.x_train[idx], data.y_train[idx]
             epoch += 1
     else:
@@ -246,16 +270,21 @@ def lr_range_test(
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     if not isinstance(optimizer, Optimizer):
-        raise TypeError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
-    if not isinstance(data, Data) and (isinstance(data, (str, bytes, torch.Tensor))
-                                       or not isinstance(data, Iterable)):
+        raise TypeError(
+            f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}"
+        )
+    if not isinstance(data, Data) and (
+        isinstance(data, (str, bytes, torch.Tensor)) or not isinstance(data, Iterable)
+    ):
         raise TypeError(
             f"data must be an lrlib.train.Data or an iterable of (inputs, targets), got {type(data).__name__}"
         )
     lrs = range_test_lrs(start_lr, end_lr, num_steps, mode)
     smooth = check_real("smooth", smooth, minimum=0.0, maximum=1.0, max_inclusive=False)
     if diverge_factor is not None:
-        diverge_factor = check_real("diverge_factor", diverge_factor, minimum=1.0, min_inclusive=False)
+        diverge_factor = check_real(
+            "diverge_factor", diverge_factor, minimum=1.0, min_inclusive=False
+        )
     batch_size = check_int("batch_size", batch_size, minimum=1)
     seed = check_int("seed", seed, minimum=0)
     if loss_fn is not None and not callable(loss_fn):
@@ -266,7 +295,11 @@ def lr_range_test(
 
     saved = None
     if restore:
-        saved = (copy.deepcopy(model.state_dict()), copy.deepcopy(optimizer.state_dict()), model.training)
+        saved = (
+            copy.deepcopy(model.state_dict()),
+            copy.deepcopy(optimizer.state_dict()),
+            model.training,
+        )
     losses: list[float] = []
     smoothed: list[float] = []
     stopped = False

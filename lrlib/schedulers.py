@@ -102,9 +102,12 @@ class CosineAnnealingWarmupRestarts(LRScheduler):
         last_epoch: int = -1,
     ) -> None:
         if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
-        first, mult, warmup, gamma = _check_restart_shape(first_cycle_steps, cycle_mult,
-                                                          warmup_steps, gamma)
+            raise TypeError(
+                f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}"
+            )
+        first, mult, warmup, gamma = _check_restart_shape(
+            first_cycle_steps, cycle_mult, warmup_steps, gamma
+        )
         last_epoch = check_int("last_epoch", last_epoch, minimum=-1)
         groups = optimizer.param_groups
         if max_lr is None:
@@ -119,15 +122,20 @@ class CosineAnnealingWarmupRestarts(LRScheduler):
                         f"max_lr=None with last_epoch={last_epoch} needs 'initial_lr' in "
                         f"param_groups[{i}]: load the optimizer's state_dict first, or pass max_lr"
                     )
-                max_lrs.append(check_real(f"param_groups[{i}]['lr'] (max_lr=None)", float(lr),
-                                          minimum=0.0))
+                max_lrs.append(
+                    check_real(
+                        f"param_groups[{i}]['lr'] (max_lr=None)", float(lr), minimum=0.0
+                    )
+                )
         else:
             max_lrs = check_lr_list("max_lr", max_lr, len(groups))
         min_lrs = check_lr_list("min_lr", min_lr, len(groups))
         for i, (hi, lo) in enumerate(zip(max_lrs, min_lrs)):
             if lo > hi:
                 where = "" if len(groups) == 1 else f" for param group {i}"
-                raise ValueError(f"min_lr must be <= max_lr{where}, got min_lr={lo}, max_lr={hi}")
+                raise ValueError(
+                    f"min_lr must be <= max_lr{where}, got min_lr={lo}, max_lr={hi}"
+                )
         if last_epoch != -1:
             for group, peak in zip(groups, max_lrs):
                 group.setdefault("initial_lr", peak)
@@ -138,7 +146,11 @@ class CosineAnnealingWarmupRestarts(LRScheduler):
         self.gamma = gamma
         self.max_lrs = max_lrs
         self.min_lrs = min_lrs
-        self._cursor: tuple[int, int, int] = (0, first, 0)  # (start, length, index) of a cycle
+        self._cursor: tuple[int, int, int] = (
+            0,
+            first,
+            0,
+        )  # (start, length, index) of a cycle
         super().__init__(optimizer, last_epoch)
 
     # ------------------------------------------------------------------ where are we?
@@ -158,8 +170,12 @@ class CosineAnnealingWarmupRestarts(LRScheduler):
             if s - length < nxt:
                 self._cursor = (start + length, nxt, k + 1)
                 return k + 1, s - length, nxt
-        ks, ss, ls = _locate(np.asarray([t], dtype=np.int64), self.first_cycle_steps,
-                             self.cycle_mult, self.warmup_steps)
+        ks, ss, ls = _locate(
+            np.asarray([t], dtype=np.int64),
+            self.first_cycle_steps,
+            self.cycle_mult,
+            self.warmup_steps,
+        )
         k, s, length = int(ks[0]), int(ss[0]), int(ls[0])
         self._cursor = (t - s, length, k)
         return k, s, length
@@ -186,8 +202,10 @@ class CosineAnnealingWarmupRestarts(LRScheduler):
         t = self.last_epoch
         k, s, length = self._position(t if t > 0 else 0)
         warmup, gamma = self.warmup_steps, self.gamma
-        return [_restart_value(k, s, length, warmup, hi, lo, gamma)
-                for hi, lo in zip(self.max_lrs, self.min_lrs)]
+        return [
+            _restart_value(k, s, length, warmup, hi, lo, gamma)
+            for hi, lo in zip(self.max_lrs, self.min_lrs)
+        ]
 
     _get_closed_form_lr = get_lr
 

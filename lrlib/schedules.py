@@ -69,7 +69,9 @@ def _ratio(a: np.ndarray, b, shift: int = 0) -> np.ndarray:
     Casting inside the subtraction is several times faster than casting a finished
     integer array that holds negative values.
     """
-    return np.subtract(a, shift, dtype=np.float64) / np.subtract(b, shift, dtype=np.float64)
+    return np.subtract(a, shift, dtype=np.float64) / np.subtract(
+        b, shift, dtype=np.float64
+    )
 
 
 def _half_cosine(p: np.ndarray) -> np.ndarray:
@@ -79,7 +81,10 @@ def _half_cosine(p: np.ndarray) -> np.ndarray:
     faster on CPUs where NumPy's float64 cosine is scalar).
     """
     angle = np.multiply(p, np.pi, dtype=np.float64)
-    return (1.0 + torch.cos(torch.from_numpy(np.atleast_1d(angle))).numpy().reshape(angle.shape)) / 2.0
+    return (
+        1.0
+        + torch.cos(torch.from_numpy(np.atleast_1d(angle))).numpy().reshape(angle.shape)
+    ) / 2.0
 
 
 # --------------------------------------------------------------------------- built-ins
@@ -104,8 +109,15 @@ def multistep_lr(
     gamma = check_real("gamma", gamma, minimum=0.0)
     if isinstance(milestones, (str, bytes)) or not isinstance(milestones, Sequence):
         raise TypeError("milestones must be a sequence of integers")
-    ms = np.sort(np.asarray([check_int(f"milestones[{i}]", m, minimum=0) for i, m in enumerate(milestones)],
-                            dtype=np.int64))
+    ms = np.sort(
+        np.asarray(
+            [
+                check_int(f"milestones[{i}]", m, minimum=0)
+                for i, m in enumerate(milestones)
+            ],
+            dtype=np.int64,
+        )
+    )
     k = np.searchsorted(ms, t, side="right")
     return _out(base_lr * gamma**k, scalar)
 
@@ -118,7 +130,9 @@ def exponential_lr(step: Steps, *, base_lr: float, gamma: float) -> LR:
     return _out(base_lr * gamma ** t.astype(np.float64), scalar)
 
 
-def constant_lr(step: Steps, *, base_lr: float, factor: float = 1.0 / 3, total_iters: int = 5) -> LR:
+def constant_lr(
+    step: Steps, *, base_lr: float, factor: float = 1.0 / 3, total_iters: int = 5
+) -> LR:
     r"""``ConstantLR``: :math:`\eta_t = \eta_0 \cdot \text{factor}` for :math:`t <` ``total_iters``,
     then :math:`\eta_0`."""
     t, scalar = check_steps(step)
@@ -142,24 +156,31 @@ def linear_lr(
     """
     t, scalar = check_steps(step)
     base_lr = check_real("base_lr", base_lr, minimum=0.0)
-    start_factor = check_real("start_factor", start_factor, minimum=0.0, maximum=1.0,
-                              min_inclusive=False)
+    start_factor = check_real(
+        "start_factor", start_factor, minimum=0.0, maximum=1.0, min_inclusive=False
+    )
     end_factor = check_real("end_factor", end_factor, minimum=0.0, maximum=1.0)
     total_iters = check_int("total_iters", total_iters, minimum=1)
     frac = np.minimum(t, total_iters) / total_iters
     return _out(base_lr * (start_factor + (end_factor - start_factor) * frac), scalar)
 
 
-def polynomial_lr(step: Steps, *, base_lr: float, total_iters: int = 5, power: float = 1.0) -> LR:
+def polynomial_lr(
+    step: Steps, *, base_lr: float, total_iters: int = 5, power: float = 1.0
+) -> LR:
     r"""``PolynomialLR``: :math:`\eta_t = \eta_0\,(1 - \min(t, T)/T)^{p}`."""
     t, scalar = check_steps(step)
     base_lr = check_real("base_lr", base_lr, minimum=0.0)
     total_iters = check_int("total_iters", total_iters, minimum=1)
     power = check_real("power", power, minimum=0.0)
-    return _out(base_lr * (1.0 - np.minimum(t, total_iters) / total_iters) ** power, scalar)
+    return _out(
+        base_lr * (1.0 - np.minimum(t, total_iters) / total_iters) ** power, scalar
+    )
 
 
-def cosine_annealing_lr(step: Steps, *, base_lr: float, T_max: int, eta_min: float = 0.0) -> LR:
+def cosine_annealing_lr(
+    step: Steps, *, base_lr: float, T_max: int, eta_min: float = 0.0
+) -> LR:
     r"""``CosineAnnealingLR``:
 
     .. math:: \eta_t = \eta_{\min} + (\eta_0 - \eta_{\min})\,\frac{1 + \cos(\pi t / T_{\max})}{2}.
@@ -198,7 +219,9 @@ def cosine_warm_restarts_lr(
 # --------------------------------------------------------------------------- warmup + cosine
 
 
-def linear_warmup_factor(step: Steps, *, warmup_steps: int, start_factor: float = 0.0) -> LR:
+def linear_warmup_factor(
+    step: Steps, *, warmup_steps: int, start_factor: float = 0.0
+) -> LR:
     r"""Linear warmup factor: :math:`s + (1-s)\,t/W` for :math:`t < W`, then 1.
 
     With ``warmup_steps=0`` the factor is 1 from the start.
@@ -252,7 +275,8 @@ def warmup_cosine_factor(
     """
     t, scalar = check_steps(step)
     total_steps, warmup_steps, min_factor, start_factor = check_warmup_cosine(
-        total_steps, warmup_steps, min_factor, start_factor)
+        total_steps, warmup_steps, min_factor, start_factor
+    )
     p = np.clip((t - warmup_steps) / (total_steps - warmup_steps), 0.0, 1.0)
     decay = min_factor + (1.0 - min_factor) * _half_cosine(p)
     if warmup_steps == 0:
@@ -272,8 +296,13 @@ def warmup_cosine_lr(
 ) -> LR:
     """``base_lr * warmup_cosine_factor(...)``: see :func:`warmup_cosine_factor`."""
     base_lr = check_real("base_lr", base_lr, minimum=0.0)
-    f = warmup_cosine_factor(step, total_steps=total_steps, warmup_steps=warmup_steps,
-                             min_factor=min_factor, start_factor=start_factor)
+    f = warmup_cosine_factor(
+        step,
+        total_steps=total_steps,
+        warmup_steps=warmup_steps,
+        min_factor=min_factor,
+        start_factor=start_factor,
+    )
     return base_lr * f
 
 
@@ -285,7 +314,9 @@ def _next_length(length: int, cycle_mult: float, warmup_steps: int) -> int:
     return math.floor((length - warmup_steps) * cycle_mult) + warmup_steps
 
 
-def _cycle_table(last_step: int, first: int, mult: float, warmup: int) -> tuple[list[int], list[int], bool]:
+def _cycle_table(
+    last_step: int, first: int, mult: float, warmup: int
+) -> tuple[list[int], list[int], bool]:
     """Start and length of every cycle that begins at or before ``last_step``.
 
     If the recurrence reaches a fixed point (the length stops growing, as it always does
@@ -304,7 +335,9 @@ def _cycle_table(last_step: int, first: int, mult: float, warmup: int) -> tuple[
         lengths.append(nxt)
 
 
-def _locate(t: np.ndarray, first: int, mult: float, warmup: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _locate(
+    t: np.ndarray, first: int, mult: float, warmup: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Cycle index ``k``, position ``s`` in the cycle and cycle length ``L`` for each step."""
     last = int(t.max()) if t.size else 0
     starts, lengths, repeating = _cycle_table(last, first, mult, warmup)
@@ -323,7 +356,11 @@ def _locate(t: np.ndarray, first: int, mult: float, warmup: int) -> tuple[np.nda
 
 
 def restart_cycles(
-    n_cycles: int, *, first_cycle_steps: int, cycle_mult: float = 1.0, warmup_steps: int = 0
+    n_cycles: int,
+    *,
+    first_cycle_steps: int,
+    cycle_mult: float = 1.0,
+    warmup_steps: int = 0,
 ) -> list[tuple[int, int]]:
     r"""``(start, length)`` of the first ``n_cycles`` cycles of :func:`cosine_warmup_restarts_lr`.
 
@@ -331,7 +368,9 @@ def restart_cycles(
     :math:`\lfloor (L_{k} - W)\,m \rfloor + W`.
     """
     n_cycles = check_int("n_cycles", n_cycles, minimum=0)
-    first, mult, warmup, _ = _check_restart_shape(first_cycle_steps, cycle_mult, warmup_steps, 1.0)
+    first, mult, warmup, _ = _check_restart_shape(
+        first_cycle_steps, cycle_mult, warmup_steps, 1.0
+    )
     out, start, length = [], 0, first
     for _ in range(n_cycles):
         out.append((start, length))
@@ -412,12 +451,15 @@ def cosine_warmup_restarts_lr(
     ``gamma`` must lie in ``(0, 1]``: the peak can only decay, and never below ``min_lr``.
     """
     t, scalar = check_steps(step)
-    first, mult, warmup, gamma = _check_restart_shape(first_cycle_steps, cycle_mult,
-                                                      warmup_steps, gamma)
+    first, mult, warmup, gamma = _check_restart_shape(
+        first_cycle_steps, cycle_mult, warmup_steps, gamma
+    )
     max_lr = check_real("max_lr", max_lr, minimum=0.0)
     min_lr = check_real("min_lr", min_lr, minimum=0.0)
     if min_lr > max_lr:
-        raise ValueError(f"min_lr must be <= max_lr, got min_lr={min_lr}, max_lr={max_lr}")
+        raise ValueError(
+            f"min_lr must be <= max_lr, got min_lr={min_lr}, max_lr={max_lr}"
+        )
     k, s, length = _locate(t, first, mult, warmup)
     return _out(_restart_value(k, s, length, warmup, max_lr, min_lr, gamma), scalar)
 
@@ -426,7 +468,12 @@ def cosine_warmup_restarts_lr(
 
 
 def linear_decay_lr(
-    step: Steps, *, base_lr: float, total_steps: int, warmup_steps: int = 0, min_factor: float = 0.0
+    step: Steps,
+    *,
+    base_lr: float,
+    total_steps: int,
+    warmup_steps: int = 0,
+    min_factor: float = 0.0,
 ) -> LR:
     r"""Linear warmup, then linear decay to ``min_factor * base_lr`` at ``total_steps``
     (held there after). With ``min_factor=0`` this is "linear decay to zero".
@@ -459,7 +506,9 @@ def inverse_sqrt_lr(step: Steps, *, base_lr: float, warmup_steps: int) -> LR:
     base_lr = check_real("base_lr", base_lr, minimum=0.0)
     warmup_steps = check_int("warmup_steps", warmup_steps, minimum=1)
     n = (t + 1).astype(np.float64)
-    return _out(base_lr * np.minimum(n / warmup_steps, np.sqrt(warmup_steps / n)), scalar)
+    return _out(
+        base_lr * np.minimum(n / warmup_steps, np.sqrt(warmup_steps / n)), scalar
+    )
 
 
 def wsd_lr(
@@ -491,12 +540,18 @@ def wsd_lr(
             f"{warmup_steps} + {decay_steps} > {total_steps}"
         )
     min_factor = check_real("min_factor", min_factor, minimum=0.0, maximum=1.0)
-    shapes = {"linear": lambda q: 1.0 - q, "cosine": _half_cosine, "sqrt": lambda q: 1.0 - np.sqrt(q)}
+    shapes = {
+        "linear": lambda q: 1.0 - q,
+        "cosine": _half_cosine,
+        "sqrt": lambda q: 1.0 - np.sqrt(q),
+    }
     if decay not in shapes:
         raise ValueError(f"decay must be one of {sorted(shapes)}, got {decay!r}")
     decay_start = total_steps - decay_steps
     q = np.clip((t - decay_start) / decay_steps, 0.0, 1.0)
-    f = np.where(t < decay_start, 1.0, min_factor + (1.0 - min_factor) * shapes[decay](q))
+    f = np.where(
+        t < decay_start, 1.0, min_factor + (1.0 - min_factor) * shapes[decay](q)
+    )
     if warmup_steps:
         f = np.where(t < warmup_steps, t / warmup_steps, f)
     return _out(base_lr * f, scalar)

@@ -19,10 +19,16 @@ from ._validate import check_int, check_lr_list
 
 __all__ = ["toy_optimizer", "lr_trace", "group_trace"]
 
-_OPTIMIZERS = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW}
+_OPTIMIZERS = {
+    "sgd": torch.optim.SGD,
+    "adam": torch.optim.Adam,
+    "adamw": torch.optim.AdamW,
+}
 
 
-def toy_optimizer(lrs: float | Sequence[float] = 0.1, *, kind: str = "sgd", **kwargs: Any) -> Optimizer:
+def toy_optimizer(
+    lrs: float | Sequence[float] = 0.1, *, kind: str = "sgd", **kwargs: Any
+) -> Optimizer:
     """An optimizer over one dummy parameter per group, for drawing schedules.
 
     Args:
@@ -36,13 +42,17 @@ def toy_optimizer(lrs: float | Sequence[float] = 0.1, *, kind: str = "sgd", **kw
     if n == 0:
         raise ValueError("lrs must hold at least one learning rate")
     values = check_lr_list("lrs", lrs, n)
-    groups = [{"params": [torch.nn.Parameter(torch.zeros(1))], "lr": lr} for lr in values]
+    groups = [
+        {"params": [torch.nn.Parameter(torch.zeros(1))], "lr": lr} for lr in values
+    ]
     return _OPTIMIZERS[kind](groups, **kwargs)
 
 
 def _read(group: dict[str, Any], key: str) -> float:
     if key == "momentum" and "momentum" not in group and "betas" in group:
-        return float(group["betas"][0])  # Adam's "momentum" is beta1, as OneCycleLR/CyclicLR use it
+        return float(
+            group["betas"][0]
+        )  # Adam's "momentum" is beta1, as OneCycleLR/CyclicLR use it
     if key not in group:
         raise ValueError(f"param groups have no {key!r} entry")
     value = group[key]
@@ -66,7 +76,9 @@ def group_trace(
     ``ReduceLROnPlateau``). Gradients are cleared first, so the optimizer moves no weight.
     """
     if not isinstance(scheduler, LRScheduler):
-        raise TypeError(f"scheduler must be a torch LRScheduler, got {type(scheduler).__name__}")
+        raise TypeError(
+            f"scheduler must be a torch LRScheduler, got {type(scheduler).__name__}"
+        )
     steps = check_int("steps", steps, minimum=0)
     keys = list(keys)
     if not keys:
@@ -76,7 +88,9 @@ def group_trace(
     if metrics is not None:
         metrics = [float(m) for m in metrics]
         if len(metrics) < steps:
-            raise ValueError(f"metrics has {len(metrics)} values, need at least steps={steps}")
+            raise ValueError(
+                f"metrics has {len(metrics)} values, need at least steps={steps}"
+            )
     optimizer = scheduler.optimizer
     optimizer.zero_grad(set_to_none=True)
     groups = optimizer.param_groups

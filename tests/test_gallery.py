@@ -37,7 +37,9 @@ def test_curves_come_from_the_closed_forms():
     by_key = {item.key: item for item in GALLERY}
     steps = np.arange(300)
     expected = schedules.cosine_annealing_lr(steps, base_lr=0.1, T_max=300, eta_min=0.0)
-    np.testing.assert_allclose(by_key["cosine"].curve()[:, 0], expected, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(
+        by_key["cosine"].curve()[:, 0], expected, rtol=0, atol=1e-15
+    )
 
 
 def test_plateau_and_per_group_curves_trace_real_schedulers():
@@ -62,7 +64,9 @@ def test_render_thumbnail_rejects_other_objects(tmp_path):
 
 
 def _offline_assets():
-    spec = importlib.util.spec_from_file_location("offline_assets", ROOT / "tools" / "offline_assets.py")
+    spec = importlib.util.spec_from_file_location(
+        "offline_assets", ROOT / "tools" / "offline_assets.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -76,7 +80,10 @@ def test_offline_assets_reports_a_missing_or_failing_npm(tmp_path, monkeypatch):
     npm.write_text("#!/bin/sh\necho 'npm error network unreachable' >&2\nexit 1\n")
     npm.chmod(npm.stat().st_mode | stat.S_IEXEC)
     monkeypatch.setenv("PATH", str(fake))
-    with pytest.raises(RuntimeError, match="npm pack requirejs@2.3.7 failed: npm error network unreachable"):
+    with pytest.raises(
+        RuntimeError,
+        match="npm pack requirejs@2.3.7 failed: npm error network unreachable",
+    ):
         module._fetch("requirejs", "2.3.7", tmp_path / "cache")
     monkeypatch.setenv("PATH", str(tmp_path / "nothing"))
     with pytest.raises(RuntimeError, match="npm is not installed"):
@@ -89,4 +96,7 @@ def test_offline_assets_uses_a_cached_package_without_npm(tmp_path, monkeypatch)
     cached.mkdir(parents=True)
     (cached / "package.json").write_text("{}")
     monkeypatch.setenv("PATH", str(tmp_path / "nothing"))
-    assert module._fetch("@jupyter-widgets/html-manager", "1.0.6", tmp_path / "cache") == cached
+    assert (
+        module._fetch("@jupyter-widgets/html-manager", "1.0.6", tmp_path / "cache")
+        == cached
+    )

@@ -5,12 +5,12 @@ import pickle
 
 import numpy as np
 import pytest
-import torch
-from hypothesis import given, settings, strategies as st
+from conftest import make_optimizer, step_builtin
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from torch.optim.lr_scheduler import LambdaLR
 
 import lrlib
-from conftest import make_optimizer, step_builtin
 
 
 def test_warmup_cosine_formula():
@@ -39,7 +39,9 @@ def test_lambda_lr_with_factor_objects_matches_closed_form():
     opt = make_optimizer((0.1, 0.01))
     sched = LambdaLR(opt, lr_lambda=[lrlib.WarmupCosine(100, 10), lrlib.Constant()])
     lrs = np.array(step_builtin(sched, 120))
-    ref = lrlib.warmup_cosine_lr(np.arange(120), base_lr=0.1, total_steps=100, warmup_steps=10)
+    ref = lrlib.warmup_cosine_lr(
+        np.arange(120), base_lr=0.1, total_steps=100, warmup_steps=10
+    )
     np.testing.assert_allclose(lrs[:, 0], ref, rtol=0, atol=1e-12)
     assert np.all(lrs[:, 1] == 0.01)
 
@@ -49,19 +51,27 @@ def test_config_survives_state_dict_but_a_lambda_does_not():
     sched = LambdaLR(opt, lr_lambda=[lrlib.WarmupCosine(100, 10, 0.2), lambda t: 0.5])
     step_builtin(sched, 30)
     state = sched.state_dict()
-    assert state["lr_lambdas"][0] == {"total_steps": 100, "warmup_steps": 10, "min_factor": 0.2,
-                                      "start_factor": 0.0}
+    assert state["lr_lambdas"][0] == {
+        "total_steps": 100,
+        "warmup_steps": 10,
+        "min_factor": 0.2,
+        "start_factor": 0.0,
+    }
     assert state["lr_lambdas"][1] is None  # plain lambdas are not saved
 
     opt2 = make_optimizer((0.1, 0.1))
     other = LambdaLR(opt2, lr_lambda=[lrlib.WarmupCosine(7, 1), lambda t: 1.0])
     other.load_state_dict(state)
     assert other.lr_lambdas[0] == lrlib.WarmupCosine(100, 10, 0.2)  # restored
-    assert other.lr_lambdas[1](0) == 1.0  # the new lambda stays: nothing was saved for it
+    assert (
+        other.lr_lambdas[1](0) == 1.0
+    )  # the new lambda stays: nothing was saved for it
 
 
-@pytest.mark.parametrize("factor", [lrlib.WarmupCosine(50, 5, 0.1, 0.01), lrlib.LinearWarmup(7),
-                                    lrlib.Constant(0.3)])
+@pytest.mark.parametrize(
+    "factor",
+    [lrlib.WarmupCosine(50, 5, 0.1, 0.01), lrlib.LinearWarmup(7), lrlib.Constant(0.3)],
+)
 def test_pickle_round_trip(factor):
     clone = pickle.loads(pickle.dumps(factor))
     assert clone == factor and repr(clone) == repr(factor)
@@ -75,19 +85,30 @@ def test_linear_warmup_and_constant():
     assert lrlib.Constant()(123) == 1.0
 
 
-@pytest.mark.parametrize("make,exc,name", [
-    (lambda: lrlib.WarmupCosine(10, 10), ValueError, "warmup_steps"),
-    (lambda: lrlib.WarmupCosine(0, 0), ValueError, "total_steps"),
-    (lambda: lrlib.WarmupCosine(10.0, 1), TypeError, "total_steps"),
-    (lambda: lrlib.WarmupCosine(10, -1), ValueError, "warmup_steps"),
-    (lambda: lrlib.WarmupCosine(10, 1, min_factor=1.5), ValueError, "min_factor"),
-    (lambda: lrlib.WarmupCosine(10, 1, min_factor=math.nan), ValueError, "min_factor"),
-    (lambda: lrlib.WarmupCosine(10, 1, start_factor=-0.1), ValueError, "start_factor"),
-    (lambda: lrlib.LinearWarmup(-2), ValueError, "warmup_steps"),
-    (lambda: lrlib.LinearWarmup("3"), TypeError, "warmup_steps"),
-    (lambda: lrlib.Constant(-1.0), ValueError, "factor"),
-    (lambda: lrlib.WarmupCosine(10, 1)(-1), ValueError, "step"),
-])
+@pytest.mark.parametrize(
+    "make,exc,name",
+    [
+        (lambda: lrlib.WarmupCosine(10, 10), ValueError, "warmup_steps"),
+        (lambda: lrlib.WarmupCosine(0, 0), ValueError, "total_steps"),
+        (lambda: lrlib.WarmupCosine(10.0, 1), TypeError, "total_steps"),
+        (lambda: lrlib.WarmupCosine(10, -1), ValueError, "warmup_steps"),
+        (lambda: lrlib.WarmupCosine(10, 1, min_factor=1.5), ValueError, "min_factor"),
+        (
+            lambda: lrlib.WarmupCosine(10, 1, min_factor=math.nan),
+            ValueError,
+            "min_factor",
+        ),
+        (
+            lambda: lrlib.WarmupCosine(10, 1, start_factor=-0.1),
+            ValueError,
+            "start_factor",
+        ),
+        (lambda: lrlib.LinearWarmup(-2), ValueError, "warmup_steps"),
+        (lambda: lrlib.LinearWarmup("3"), TypeError, "warmup_steps"),
+        (lambda: lrlib.Constant(-1.0), ValueError, "factor"),
+        (lambda: lrlib.WarmupCosine(10, 1)(-1), ValueError, "step"),
+    ],
+)
 def test_bad_arguments(make, exc, name):
     with pytest.raises(exc, match=name):
         make()

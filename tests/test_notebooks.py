@@ -16,7 +16,9 @@ GLOSSARY_TERMS = {
     for line in (ROOT / "glossary.md").read_text().splitlines()
     if line and not line.startswith((" ", ":", "#", "`", "Each", "usually", "{", "-"))
 }
-BIB_KEYS = set(re.findall(r"^@\w+\{([^,]+),", (ROOT / "references.bib").read_text(), flags=re.M))
+BIB_KEYS = set(
+    re.findall(r"^@\w+\{([^,]+),", (ROOT / "references.bib").read_text(), flags=re.M)
+)
 
 
 def _cells(path: Path) -> list[dict]:
@@ -24,7 +26,9 @@ def _cells(path: Path) -> list[dict]:
 
 
 def _markdown(path: Path) -> str:
-    return "\n".join("".join(c["source"]) for c in _cells(path) if c["cell_type"] == "markdown")
+    return "\n".join(
+        "".join(c["source"]) for c in _cells(path) if c["cell_type"] == "markdown"
+    )
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
@@ -32,10 +36,14 @@ def test_committed_with_a_clean_run(path):
     assert path.stat().st_size < 3 * 1024 * 1024, "a notebook stays under 3 MB"
     code = [c for c in _cells(path) if c["cell_type"] == "code"]
     counts = [c["execution_count"] for c in code]
-    assert counts == list(range(1, len(code) + 1)), "run top to bottom in a fresh kernel (make notebook)"
+    assert counts == list(range(1, len(code) + 1)), (
+        "run top to bottom in a fresh kernel (make notebook)"
+    )
     for cell in code:
         for output in cell["outputs"]:
-            assert output.get("name") != "stderr", f"stderr output in cell {counts.index(cell['execution_count'])}"
+            assert output.get("name") != "stderr", (
+                f"stderr output in cell {counts.index(cell['execution_count'])}"
+            )
             assert output["output_type"] != "error"
 
 
@@ -44,7 +52,10 @@ def test_in_the_toc_with_exercises_and_solutions(path):
     assert f"file: chapters/{path.stem}" in TOC
     text = _markdown(path)
     assert "## Exercises" in text
-    hidden = any("hide-cell" in c["metadata"].get("tags", []) for c in _cells(path)) or "{dropdown}" in text
+    hidden = (
+        any("hide-cell" in c["metadata"].get("tags", []) for c in _cells(path))
+        or "{dropdown}" in text
+    )
     assert hidden, "exercises come with hidden solutions"
 
 
@@ -57,18 +68,27 @@ def test_terms_citations_and_links_resolve(path):
         assert term in GLOSSARY_TERMS, f"{{term}} {term!r} is not in glossary.md"
     for group in re.findall(r"\{cite(?::\w+)?\}`([^`]+)`", text):
         for key in group.split(","):
-            assert key.strip() in BIB_KEYS, f"citation {key.strip()!r} is not in references.bib"
+            assert key.strip() in BIB_KEYS, (
+                f"citation {key.strip()!r} is not in references.bib"
+            )
     for link in re.findall(r"\]\(([0-9]{2}_[a-z0-9_]+\.ipynb)", text):
         assert (ROOT / "chapters" / link).is_file(), f"link to a missing chapter {link}"
 
 
 def test_every_glossary_term_gives_its_japanese_and_korean_names():
-    body = (ROOT / "glossary.md").read_text().split("```{glossary}", 1)[1].split("\n```", 1)[0]
+    body = (
+        (ROOT / "glossary.md")
+        .read_text()
+        .split("```{glossary}", 1)[1]
+        .split("\n```", 1)[0]
+    )
     entries = re.split(r"\n(?=\S)", body.strip())
     assert len(entries) == len(GLOSSARY_TERMS)
     for entry in entries:
         term, _, definition = entry.partition("\n")
-        assert re.search(r"ja: \S", definition) and re.search(r"ko: \S", definition), term
+        assert re.search(r"ja: \S", definition) and re.search(r"ko: \S", definition), (
+            term
+        )
 
 
 def test_every_glossary_term_is_linked_from_a_chapter():

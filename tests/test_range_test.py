@@ -10,7 +10,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import lrlib
-from lrlib.range_test import RangeTestResult, lr_range_test, range_test_lrs, smooth_losses
+from lrlib.range_test import (
+    RangeTestResult,
+    lr_range_test,
+    range_test_lrs,
+    smooth_losses,
+)
 from lrlib.train import digits, mlp
 
 
@@ -54,14 +59,19 @@ def test_linear_sequence_is_evenly_spaced(start, width, n):
 
 
 @settings(max_examples=40, deadline=None)
-@given(values=st.lists(st.floats(0.0, 100.0), min_size=1, max_size=60), beta=st.floats(0.0, 0.999))
+@given(
+    values=st.lists(st.floats(0.0, 100.0), min_size=1, max_size=60),
+    beta=st.floats(0.0, 0.999),
+)
 def test_smoothing_is_bias_corrected_average(values, beta):
     out = smooth_losses(values, beta)
     assert out[0] == pytest.approx(values[0])
     # every smoothed value is a weighted mean, so it lies within the range of what came before
     for k in range(len(values)):
         assert min(values[: k + 1]) - 1e-9 <= out[k] <= max(values[: k + 1]) + 1e-9
-    np.testing.assert_array_equal(smooth_losses(values, 0.0), np.asarray(values, dtype=float))
+    np.testing.assert_array_equal(
+        smooth_losses(values, 0.0), np.asarray(values, dtype=float)
+    )
     # a constant loss stays exactly constant (no pull towards zero at the start)
     np.testing.assert_allclose(smooth_losses([3.0] * 20, beta), 3.0)
 
@@ -84,7 +94,9 @@ def test_state_is_restored(data):
     assert opt.param_groups[0]["lr"] == 0.123
     assert not model.training
     # restore=False leaves the trained weights and the last LR in place
-    lr_range_test(model, data, opt, start_lr=1e-4, end_lr=1.0, num_steps=10, restore=False)
+    lr_range_test(
+        model, data, opt, start_lr=1e-4, end_lr=1.0, num_steps=10, restore=False
+    )
     assert not torch.equal(model[0].weight, weights["0.weight"])
     assert opt.param_groups[0]["lr"] == pytest.approx(1.0)
 
@@ -113,8 +125,12 @@ def test_stops_early_on_divergence_and_suggests_below_it(data):
 
 def test_accepts_a_dataloader_and_restarts_it(data):
     ds = torch.utils.data.TensorDataset(data.x_train[:96], data.y_train[:96])
-    loader = torch.utils.data.DataLoader(ds, batch_size=32)  # 3 batches, restarted as needed
-    r = run_test(data, loader=loader, start_lr=1e-3, end_lr=0.1, num_steps=10, mode="linear")
+    loader = torch.utils.data.DataLoader(
+        ds, batch_size=32
+    )  # 3 batches, restarted as needed
+    r = run_test(
+        data, loader=loader, start_lr=1e-3, end_lr=0.1, num_steps=10, mode="linear"
+    )
     assert len(r.losses) == 10 and r.mode == "linear"
     assert np.all(np.isfinite(r.losses))
 
@@ -139,7 +155,10 @@ def test_plot_draws_curve_and_suggestions(data):
 
 
 def test_exported():
-    assert lrlib.lr_range_test is lr_range_test and lrlib.RangeTestResult is RangeTestResult
+    assert (
+        lrlib.lr_range_test is lr_range_test
+        and lrlib.RangeTestResult is RangeTestResult
+    )
 
 
 @pytest.mark.parametrize(

@@ -7,13 +7,13 @@ import warnings
 
 import numpy as np
 import pytest
-import torch
-from hypothesis import given, settings, strategies as st
-from torch.optim.lr_scheduler import CosineAnnealingLR, SequentialLR, LinearLR
+from conftest import make_optimizer, step_builtin
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from torch.optim.lr_scheduler import CosineAnnealingLR, LinearLR, SequentialLR
 
 import lrlib
 from lrlib import CosineAnnealingWarmupRestarts as CAWR
-from conftest import make_optimizer, step_builtin
 
 
 def trace(sched, steps):
@@ -29,33 +29,48 @@ configs = st.builds(
     min_frac=st.floats(0.0, 1.0),
     warmup_frac=st.floats(0.0, 0.99),
     gamma=st.floats(0.05, 1.0),
-).map(lambda c: dict(
-    first_cycle_steps=c["first_cycle_steps"],
-    cycle_mult=c["cycle_mult"],
-    max_lr=c["max_lr"],
-    min_lr=c["max_lr"] * c["min_frac"],
-    warmup_steps=int(c["warmup_frac"] * c["first_cycle_steps"]),
-    gamma=c["gamma"],
-))
+).map(
+    lambda c: dict(
+        first_cycle_steps=c["first_cycle_steps"],
+        cycle_mult=c["cycle_mult"],
+        max_lr=c["max_lr"],
+        min_lr=c["max_lr"] * c["min_frac"],
+        warmup_steps=int(c["warmup_frac"] * c["first_cycle_steps"]),
+        gamma=c["gamma"],
+    )
+)
 
 
 # ---------------------------------------------------------------- the schedule itself
 
+
 def test_matches_spec_by_hand():
-    s = CAWR(make_optimizer(), first_cycle_steps=10, cycle_mult=2, max_lr=1.0, min_lr=0.0,
-             warmup_steps=3, gamma=0.5)
+    s = CAWR(
+        make_optimizer(),
+        first_cycle_steps=10,
+        cycle_mult=2,
+        max_lr=1.0,
+        min_lr=0.0,
+        warmup_steps=3,
+        gamma=0.5,
+    )
     lrs = trace(s, 60)[:, 0]
-    assert lrs[0] == 0.0 and lrs[3] == 1.0          # warmup from min_lr to the peak
+    assert lrs[0] == 0.0 and lrs[3] == 1.0  # warmup from min_lr to the peak
     assert lrs[1] == pytest.approx(1 / 3)
-    assert lrs[10] == 0.0 and lrs[13] == 0.5         # cycle 1 starts at 10, peak * gamma
-    assert lrs[27] == 0.0 and lrs[30] == 0.25        # cycle 2 starts at 27 (not 30)
-    assert lrs[58 - 1] > 0                           # cycle 3 starts at 58
+    assert lrs[10] == 0.0 and lrs[13] == 0.5  # cycle 1 starts at 10, peak * gamma
+    assert lrs[27] == 0.0 and lrs[30] == 0.25  # cycle 2 starts at 27 (not 30)
+    assert lrs[58 - 1] > 0  # cycle 3 starts at 58
     # inside the cosine part: half way between peak and floor at the middle of the fall
     assert lrs[3 + 7 // 2] == pytest.approx((1 + math.cos(math.pi * 3 / 7)) / 2)
 
 
 def test_cycles_start_at_10_27_58():
-    starts = [s for s, _ in lrlib.restart_cycles(4, first_cycle_steps=10, cycle_mult=2, warmup_steps=3)]
+    starts = [
+        s
+        for s, _ in lrlib.restart_cycles(
+            4, first_cycle_steps=10, cycle_mult=2, warmup_steps=3
+        )
+    ]
     assert starts == [0, 10, 27, 58]
     s = CAWR(make_optimizer(), 10, cycle_mult=2, max_lr=1.0, min_lr=0.0, warmup_steps=3)
     for t in range(80):
@@ -68,7 +83,11 @@ def test_no_warmup_starts_at_the_peak():
     s = CAWR(make_optimizer(), first_cycle_steps=20, max_lr=0.1, min_lr=0.001)
     assert s.get_last_lr() == [pytest.approx(0.1)]
     lrs = trace(s, 45)[:, 0]
-    assert lrs[0] == pytest.approx(0.1) and lrs[20] == pytest.approx(0.1) and lrs[40] == pytest.approx(0.1)
+    assert (
+        lrs[0] == pytest.approx(0.1)
+        and lrs[20] == pytest.approx(0.1)
+        and lrs[40] == pytest.approx(0.1)
+    )
 
 
 def test_equals_cosine_annealing_lr_in_the_first_cycle():
@@ -81,7 +100,9 @@ def test_peak_never_below_min_lr():
     s = CAWR(make_optimizer(), 10, max_lr=0.1, min_lr=0.01, gamma=0.1)
     lrs = trace(s, 100)[:, 0]
     assert lrs.min() >= 0.01 - 1e-15
-    assert lrs[30] == pytest.approx(0.01)  # 0.1 * 0.1**3 = 1e-4 would be below the floor
+    assert lrs[30] == pytest.approx(
+        0.01
+    )  # 0.1 * 0.1**3 = 1e-4 would be below the floor
 
 
 @settings(max_examples=60, deadline=None)
@@ -151,6 +172,7 @@ def test_pickle_round_trip(cfg, k):
 
 # ---------------------------------------------------------------- groups
 
+
 def test_per_group_lists_and_max_lr_none():
     opt = make_optimizer((0.05, 0.2))
     s = CAWR(opt, 20, max_lr=None, min_lr=[0.001, 0.002], warmup_steps=5)
@@ -170,8 +192,9 @@ def test_inside_sequential_lr():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         lrs = trace(seq, 40)[:, 0]
-    ref = lrlib.cosine_warmup_restarts_lr(np.arange(35), first_cycle_steps=10, cycle_mult=2,
-                                          max_lr=0.1, min_lr=0.0)
+    ref = lrlib.cosine_warmup_restarts_lr(
+        np.arange(35), first_cycle_steps=10, cycle_mult=2, max_lr=0.1, min_lr=0.0
+    )
     np.testing.assert_allclose(lrs[5:], ref, rtol=0, atol=1e-12)
     assert lrs[0] == pytest.approx(0.01)
 
@@ -224,8 +247,11 @@ def test_bad_arguments_raise_naming_the_argument(kwargs, exc, name):
     with pytest.raises(exc, match=name):
         CAWR(make_optimizer(), **kwargs)
     fn_kwargs = {k: v for k, v in kwargs.items() if k != "last_epoch"}
-    if "last_epoch" not in kwargs and not isinstance(fn_kwargs.get("max_lr"), list) \
-            and not isinstance(fn_kwargs.get("min_lr"), list):
+    if (
+        "last_epoch" not in kwargs
+        and not isinstance(fn_kwargs.get("max_lr"), list)
+        and not isinstance(fn_kwargs.get("min_lr"), list)
+    ):
         with pytest.raises(exc, match=name):
             lrlib.cosine_warmup_restarts_lr(np.arange(5), **fn_kwargs)
 
@@ -251,14 +277,19 @@ def test_max_lr_none_when_resuming_needs_initial_lr():
 
 
 def test_huge_steps_are_fast_and_finite():
-    lr = lrlib.cosine_warmup_restarts_lr(10**12, first_cycle_steps=7, cycle_mult=1.0, warmup_steps=2)
+    lr = lrlib.cosine_warmup_restarts_lr(
+        10**12, first_cycle_steps=7, cycle_mult=1.0, warmup_steps=2
+    )
     assert math.isfinite(lr)
-    lr = lrlib.cosine_warmup_restarts_lr(10**15, first_cycle_steps=7, cycle_mult=2.0, warmup_steps=2,
-                                         gamma=0.5)
+    lr = lrlib.cosine_warmup_restarts_lr(
+        10**15, first_cycle_steps=7, cycle_mult=2.0, warmup_steps=2, gamma=0.5
+    )
     assert lr == pytest.approx(0.001, abs=0.0011)
     # a huge cycle index with a decaying peak: the peak has long reached the floor
     t = np.array([10**12, 10**12 + 3])
-    lrs = lrlib.cosine_warmup_restarts_lr(t, first_cycle_steps=7, gamma=0.9, min_lr=0.001)
+    lrs = lrlib.cosine_warmup_restarts_lr(
+        t, first_cycle_steps=7, gamma=0.9, min_lr=0.001
+    )
     np.testing.assert_allclose(lrs, 0.001)
     s = CAWR(make_optimizer(), 7, gamma=0.9, min_lr=0.001)
     s.step(10**12)

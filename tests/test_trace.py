@@ -5,7 +5,7 @@ import warnings
 import numpy as np
 import pytest
 import torch
-from torch.optim.lr_scheduler import (CyclicLR, OneCycleLR, ReduceLROnPlateau, StepLR)
+from torch.optim.lr_scheduler import CyclicLR, OneCycleLR, ReduceLROnPlateau, StepLR
 
 import lrlib
 
@@ -40,24 +40,52 @@ def test_reduce_on_plateau_with_metrics():
 
 def test_momentum_is_traced_for_sgd_and_adam():
     sgd = lrlib.toy_optimizer(0.1, momentum=0.9)
-    out = lrlib.group_trace(CyclicLR(sgd, 0.01, 0.1, step_size_up=5), 20, keys=("lr", "momentum"))
-    assert out["momentum"].min() == pytest.approx(0.8) and out["momentum"].max() == pytest.approx(0.9)
+    out = lrlib.group_trace(
+        CyclicLR(sgd, 0.01, 0.1, step_size_up=5), 20, keys=("lr", "momentum")
+    )
+    assert out["momentum"].min() == pytest.approx(0.8) and out[
+        "momentum"
+    ].max() == pytest.approx(0.9)
     adam = lrlib.toy_optimizer(0.1, kind="adam")
-    out = lrlib.group_trace(OneCycleLR(adam, max_lr=0.1, total_steps=30), 30, keys=("momentum",))
+    out = lrlib.group_trace(
+        OneCycleLR(adam, max_lr=0.1, total_steps=30), 30, keys=("momentum",)
+    )
     assert out["momentum"][0, 0] == pytest.approx(0.95)
 
 
-@pytest.mark.parametrize("call,exc,name", [
-    (lambda: lrlib.lr_trace(object(), 3), TypeError, "scheduler"),
-    (lambda: lrlib.lr_trace(StepLR(lrlib.toy_optimizer(), 2), -1), ValueError, "steps"),
-    (lambda: lrlib.lr_trace(ReduceLROnPlateau(lrlib.toy_optimizer()), 3), ValueError, "metrics"),
-    (lambda: lrlib.lr_trace(ReduceLROnPlateau(lrlib.toy_optimizer()), 3, metrics=[1.0]), ValueError,
-     "metrics"),
-    (lambda: lrlib.toy_optimizer(0.1, kind="lbfgs"), ValueError, "kind"),
-    (lambda: lrlib.toy_optimizer([]), ValueError, "lrs"),
-    (lambda: lrlib.toy_optimizer(-0.1), ValueError, "lrs"),
-    (lambda: lrlib.group_trace(StepLR(lrlib.toy_optimizer(), 2), 2, keys=("nope",)), ValueError, "nope"),
-])
+@pytest.mark.parametrize(
+    "call,exc,name",
+    [
+        (lambda: lrlib.lr_trace(object(), 3), TypeError, "scheduler"),
+        (
+            lambda: lrlib.lr_trace(StepLR(lrlib.toy_optimizer(), 2), -1),
+            ValueError,
+            "steps",
+        ),
+        (
+            lambda: lrlib.lr_trace(ReduceLROnPlateau(lrlib.toy_optimizer()), 3),
+            ValueError,
+            "metrics",
+        ),
+        (
+            lambda: lrlib.lr_trace(
+                ReduceLROnPlateau(lrlib.toy_optimizer()), 3, metrics=[1.0]
+            ),
+            ValueError,
+            "metrics",
+        ),
+        (lambda: lrlib.toy_optimizer(0.1, kind="lbfgs"), ValueError, "kind"),
+        (lambda: lrlib.toy_optimizer([]), ValueError, "lrs"),
+        (lambda: lrlib.toy_optimizer(-0.1), ValueError, "lrs"),
+        (
+            lambda: lrlib.group_trace(
+                StepLR(lrlib.toy_optimizer(), 2), 2, keys=("nope",)
+            ),
+            ValueError,
+            "nope",
+        ),
+    ],
+)
 def test_bad_arguments(call, exc, name):
     with pytest.raises(exc, match=name):
         call()

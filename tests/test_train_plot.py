@@ -18,7 +18,9 @@ def data():
 def run(data, seed, lr=0.1, epochs=2, **kw):
     model = mlp(data.n_features, data.n_classes, (32,), seed=seed)
     opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
-    return fit(model, data, opt, StepLR(opt, 20, gamma=0.5), epochs=epochs, seed=seed, **kw)
+    return fit(
+        model, data, opt, StepLR(opt, 20, gamma=0.5), epochs=epochs, seed=seed, **kw
+    )
 
 
 def test_digits_split(data):
@@ -47,7 +49,13 @@ def test_divergence_is_detected(data):
 def test_plateau_is_stepped_per_epoch_with_val_loss(data):
     model = mlp(data.n_features, data.n_classes, (16,), seed=0)
     opt = torch.optim.SGD(model.parameters(), lr=0.05)
-    h = fit(model, data, opt, ReduceLROnPlateau(opt, patience=0, factor=0.5, threshold=0.5), epochs=3)
+    h = fit(
+        model,
+        data,
+        opt,
+        ReduceLROnPlateau(opt, patience=0, factor=0.5, threshold=0.5),
+        epochs=3,
+    )
     per_epoch = h.lr[:: len(h.lr) // 3, 0]
     assert per_epoch[0] == 0.05 and per_epoch[-1] < 0.05
 
@@ -57,24 +65,46 @@ def test_run_seeds(data):
     assert [h.seed for h in hs] == [0, 1]
 
 
-@pytest.mark.parametrize("call,exc,name", [
-    (lambda d: fit(mlp(64, 10), d, torch.optim.SGD(mlp(64, 10).parameters(), lr=0.1), epochs=0),
-     ValueError, "epochs"),
-    (lambda d: fit(mlp(64, 10), d, torch.optim.SGD(mlp(64, 10).parameters(), lr=0.1), epochs=1,
-                   interval="batch"), ValueError, "interval"),
-    (lambda d: digits(val_fraction=1.0), ValueError, "val_fraction"),
-    (lambda d: digits(classes=[1, 1]), ValueError, "classes"),
-    (lambda d: mlp(0, 10), ValueError, "in_features"),
-    (lambda d: seed_everything(-1), ValueError, "seed"),
-    (lambda d: summarize([]), ValueError, "histories"),
-])
+@pytest.mark.parametrize(
+    "call,exc,name",
+    [
+        (
+            lambda d: fit(
+                mlp(64, 10),
+                d,
+                torch.optim.SGD(mlp(64, 10).parameters(), lr=0.1),
+                epochs=0,
+            ),
+            ValueError,
+            "epochs",
+        ),
+        (
+            lambda d: fit(
+                mlp(64, 10),
+                d,
+                torch.optim.SGD(mlp(64, 10).parameters(), lr=0.1),
+                epochs=1,
+                interval="batch",
+            ),
+            ValueError,
+            "interval",
+        ),
+        (lambda d: digits(val_fraction=1.0), ValueError, "val_fraction"),
+        (lambda d: digits(classes=[1, 1]), ValueError, "classes"),
+        (lambda d: mlp(0, 10), ValueError, "in_features"),
+        (lambda d: seed_everything(-1), ValueError, "seed"),
+        (lambda d: summarize([]), ValueError, "histories"),
+    ],
+)
 def test_bad_arguments(data, call, exc, name):
     with pytest.raises(exc, match=name):
         call(data)
 
 
 def test_plots_label_axes():
-    ax = lp.plot_schedules({"a": np.linspace(1, 0, 10), "b": np.ones((10, 2))}, unit="epoch")
+    ax = lp.plot_schedules(
+        {"a": np.linspace(1, 0, 10), "b": np.ones((10, 2))}, unit="epoch"
+    )
     assert ax.get_xlabel() == "epoch" and ax.get_ylabel() == "learning rate"
     assert len(ax.lines) == 3 and ax.get_legend() is not None
     ax = lp.plot_groups(np.ones((5, 2)), names=["backbone", "head"])
@@ -98,7 +128,10 @@ def test_plot_schedules_styles_override_the_default_line_width():
 
     from lrlib import plot as lp
 
-    ax = lp.plot_schedules({"a": [0.1, 0.05], "b": [0.1, 0.1]}, styles={"a": {"lw": 1.0, "ls": "--"}, "b": {"linewidth": 3}})
+    ax = lp.plot_schedules(
+        {"a": [0.1, 0.05], "b": [0.1, 0.1]},
+        styles={"a": {"lw": 1.0, "ls": "--"}, "b": {"linewidth": 3}},
+    )
     widths = [line.get_linewidth() for line in ax.get_lines()]
     assert widths == [1.0, 3.0] and ax.get_lines()[0].get_linestyle() == "--"
     plt.close(ax.figure)

@@ -44,7 +44,11 @@ class ScheduleGallery(SphinxDirective):
             ]
         lines.append("````")
         container = nodes.container(classes=["schedule-gallery"])
-        self.state.nested_parse(StringList(lines, source=self.get_source_info()[0]), self.content_offset, container)
+        self.state.nested_parse(
+            StringList(lines, source=self.get_source_info()[0]),
+            self.content_offset,
+            container,
+        )
         return [container]
 
 

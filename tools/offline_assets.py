@@ -39,7 +39,15 @@ PACKAGES: dict[str, tuple[str, list[str]]] = {
     "@jupyter-widgets/html-manager": ("1.0.6", ["dist"]),
     "mathjax": (
         "3.2.2",
-        ["es5/tex-mml-chtml.js", "es5/input", "es5/output", "es5/ui", "es5/a11y", "es5/adaptors", "es5/sre"],
+        [
+            "es5/tex-mml-chtml.js",
+            "es5/input",
+            "es5/output",
+            "es5/ui",
+            "es5/a11y",
+            "es5/adaptors",
+            "es5/sre",
+        ],
     ),
     "thebe": ("0.9.3", ["lib"]),
 }
@@ -89,11 +97,15 @@ THEBE_CONFIG = (
     'const thebe_selector_output = "{selector_output}"'
 )
 #: The local copy, relative to the page's root (``data-content_root``, as in ``WIDGETS_CONFIG``).
-THEBE_LOCAL_URL = f'(document.documentElement.dataset.content_root || "./") + "_static/{THEBE_JS}"'
+THEBE_LOCAL_URL = (
+    f'(document.documentElement.dataset.content_root || "./") + "_static/{THEBE_JS}"'
+)
 
 
 def _cache_dir(app: Sphinx) -> Path:
-    return Path(os.environ.get("LRBOOK_VENDOR_CACHE", Path(app.srcdir) / ".cache" / "vendor"))
+    return Path(
+        os.environ.get("LRBOOK_VENDOR_CACHE", Path(app.srcdir) / ".cache" / "vendor")
+    )
 
 
 def _fetch(name: str, version: str, cache: Path) -> Path:
@@ -107,14 +119,24 @@ def _fetch(name: str, version: str, cache: Path) -> Path:
     cache.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=cache) as tmp:
         result = subprocess.run(
-            [npm, "pack", f"{name}@{version}", "--silent", "--json", "--pack-destination", tmp],
+            [
+                npm,
+                "pack",
+                f"{name}@{version}",
+                "--silent",
+                "--json",
+                "--pack-destination",
+                tmp,
+            ],
             capture_output=True,
             text=True,
             timeout=300,
         )
         if result.returncode != 0:
             lines = (result.stderr or result.stdout).strip().splitlines()
-            raise RuntimeError(f"npm pack {name}@{version} failed: {lines[-1] if lines else result.returncode}")
+            raise RuntimeError(
+                f"npm pack {name}@{version} failed: {lines[-1] if lines else result.returncode}"
+            )
         tarball = Path(tmp) / json.loads(result.stdout)[0]["filename"]
         unpacked = Path(tmp) / "unpacked"
         with tarfile.open(tarball) as tar:
@@ -134,7 +156,13 @@ def _configure(app: Sphinx, config: Any) -> None:
     try:
         for name, (version, _) in PACKAGES.items():
             fetched[name] = _fetch(name, version, cache)
-    except (RuntimeError, OSError, subprocess.SubprocessError, ValueError, KeyError) as error:
+    except (
+        RuntimeError,
+        OSError,
+        subprocess.SubprocessError,
+        ValueError,
+        KeyError,
+    ) as error:
         logger.info(
             "offline_assets: could not fetch the page scripts from the npm registry (%s). FALLING BACK to public "
             "CDNs: the book works, but its pages load require.js, the widget manager, MathJax and thebe from "
@@ -157,7 +185,9 @@ def _configure(app: Sphinx, config: Any) -> None:
         EMBED_AMD_JS: {"data-jupyter-widgets-cdn": "_static/vendor/npm/"},
     }
     config.mathjax_path = MATHJAX_JS
-    logger.info("offline_assets: pages load require.js, the widget manager, MathJax and thebe from _static/vendor")
+    logger.info(
+        "offline_assets: pages load require.js, the widget manager, MathJax and thebe from _static/vendor"
+    )
 
 
 def _replace_thebe_config(app: Sphinx, config: Any) -> None:
@@ -187,7 +217,9 @@ def _replace_thebe_config(app: Sphinx, config: Any) -> None:
 def _copy_to_output(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
-    (Path(app.outdir) / "_static" / MATHJAX_BRIDGE_JS).write_text(MATHJAX_BRIDGE, encoding="utf-8")
+    (Path(app.outdir) / "_static" / MATHJAX_BRIDGE_JS).write_text(
+        MATHJAX_BRIDGE, encoding="utf-8"
+    )
     fetched = getattr(app, "offline_assets", None)
     if not fetched:
         return
@@ -198,10 +230,17 @@ def _copy_to_output(app: Sphinx, exception: Exception | None) -> None:
             destination = vendor / name / part
             destination.parent.mkdir(parents=True, exist_ok=True)
             if source.is_dir():
-                shutil.copytree(source, destination, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.map"))
+                shutil.copytree(
+                    source,
+                    destination,
+                    dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("*.map"),
+                )
             else:
                 shutil.copy2(source, destination)
-    (Path(app.outdir) / "_static" / WIDGETS_CONFIG_JS).write_text(WIDGETS_CONFIG, encoding="utf-8")
+    (Path(app.outdir) / "_static" / WIDGETS_CONFIG_JS).write_text(
+        WIDGETS_CONFIG, encoding="utf-8"
+    )
 
 
 def setup(app: Sphinx) -> dict[str, Any]:

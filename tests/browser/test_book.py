@@ -39,7 +39,9 @@ def _pages() -> list[str]:
     if not (HTML / "index.html").is_file():
         return []
     pages = sorted(p.relative_to(HTML).as_posix() for p in HTML.glob("*.html"))
-    pages += sorted(p.relative_to(HTML).as_posix() for p in (HTML / "chapters").glob("*.html"))
+    pages += sorted(
+        p.relative_to(HTML).as_posix() for p in (HTML / "chapters").glob("*.html")
+    )
     return pages
 
 
@@ -68,9 +70,13 @@ def server():
 @pytest.fixture(scope="module")
 def browser():
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}: `make test` installs Debian's chromium package")
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM}: `make test` installs Debian's chromium package"
+        )
     with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
         yield browser
         browser.close()
 
@@ -83,13 +89,25 @@ class Visit:
         self.errors: list[str] = []
         self.failed: list[str] = []
         self.foreign: list[str] = []
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
+        self.context = browser.new_context(
+            viewport={"width": 1280, "height": 900}, service_workers="block"
+        )
         self.page = self.context.new_page()
         self.page.route("**/*", self._route)
-        self.page.on("console", lambda m: m.type == "error" and self.errors.append(f"console: {m.text}"))
+        self.page.on(
+            "console",
+            lambda m: m.type == "error" and self.errors.append(f"console: {m.text}"),
+        )
         self.page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
-        self.page.on("requestfailed", lambda r: self.failed.append(f"{r.url} ({r.failure})"))
-        self.page.on("response", lambda r: r.status >= 400 and self.failed.append(f"{r.url} (HTTP {r.status})"))
+        self.page.on(
+            "requestfailed", lambda r: self.failed.append(f"{r.url} ({r.failure})")
+        )
+        self.page.on(
+            "response",
+            lambda r: (
+                r.status >= 400 and self.failed.append(f"{r.url} (HTTP {r.status})")
+            ),
+        )
         self.page.goto(f"{server}/{page_path}", wait_until="load")
         self.page.wait_for_load_state("networkidle")
 
@@ -127,13 +145,21 @@ def test_page_loads_cleanly_and_renders(visit, page_path):
     n_math = page.locator("span.math, div.math").count()
     if n_math:
         page.wait_for_function(
-            "n => document.querySelectorAll('mjx-container').length >= n", arg=n_math, timeout=20_000
+            "n => document.querySelectorAll('mjx-container').length >= n",
+            arg=n_math,
+            timeout=20_000,
         )
-        leftovers = page.locator("span.math:not(:has(mjx-container)), div.math:not(:has(mjx-container))")
-        assert leftovers.count() == 0, f"{leftovers.count()} math elements were not typeset"
+        leftovers = page.locator(
+            "span.math:not(:has(mjx-container)), div.math:not(:has(mjx-container))"
+        )
+        assert leftovers.count() == 0, (
+            f"{leftovers.count()} math elements were not typeset"
+        )
     # Widgets: give the widget manager time to render the embedded state before looking at images.
     if page.locator("script[type='application/vnd.jupyter.widget-view+json']").count():
-        page.wait_for_selector(".jupyter-widgets img, .widget-image", state="attached", timeout=20_000)
+        page.wait_for_selector(
+            ".jupyter-widgets img, .widget-image", state="attached", timeout=20_000
+        )
     page.wait_for_load_state("networkidle")
     broken = page.evaluate(
         """() => Array.from(document.images)
@@ -141,8 +167,12 @@ def test_page_loads_cleanly_and_renders(visit, page_path):
                 .map(img => img.currentSrc || img.src || img.outerHTML.slice(0, 80))"""
     )
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / (page_path.replace("/", "__").removesuffix(".html") + ".png")),
-                    full_page=True)
+    page.screenshot(
+        path=str(
+            SCREENSHOTS / (page_path.replace("/", "__").removesuffix(".html") + ".png")
+        ),
+        full_page=True,
+    )
     assert v.foreign == [], f"requests to other origins: {v.foreign}"
     assert v.failed == [], f"failed requests: {v.failed}"
     assert v.errors == [], f"console errors: {v.errors}"
@@ -163,9 +193,13 @@ _VISIBLE_FRAME = """slider => {
 def test_explorer_sliders_change_the_figure(visit, page_path):
     v = visit(page_path)
     page = v.page
-    if not page.locator("script[type='application/vnd.jupyter.widget-view+json']").count():
+    if not page.locator(
+        "script[type='application/vnd.jupyter.widget-view+json']"
+    ).count():
         pytest.skip("no explorer on this page")
-    page.wait_for_selector(".widget-slider [role=slider], .jupyter-widgets [role=slider]", timeout=20_000)
+    page.wait_for_selector(
+        ".widget-slider [role=slider], .jupyter-widgets [role=slider]", timeout=20_000
+    )
     handles = page.locator(".jupyter-widgets [role=slider]")
     assert handles.count() > 0, "the page embeds widgets but no slider rendered"
     for i in range(handles.count()):
@@ -178,7 +212,9 @@ def test_explorer_sliders_change_the_figure(visit, page_path):
         handle.press("ArrowRight")
         if handle.get_attribute("aria-valuenow") == value:  # already at the last value
             handle.press("ArrowLeft")
-        assert handle.get_attribute("aria-valuenow") != value, f"slider {i} did not move"
+        assert handle.get_attribute("aria-valuenow") != value, (
+            f"slider {i} did not move"
+        )
         page.wait_for_timeout(100)
         after = handle.evaluate(_VISIBLE_FRAME)
         assert after and after != before, f"moving slider {i} did not change the figure"
@@ -189,11 +225,15 @@ def test_gallery_cards_link_to_their_chapters(visit):
     v = visit("intro.html")
     cards = v.page.locator(".schedule-gallery .sd-card")
     assert cards.count() >= 10, "the landing page shows the schedule gallery"
-    hrefs = v.page.eval_on_selector_all(".schedule-gallery a.sd-stretched-link", "links => links.map(a => a.href)")
+    hrefs = v.page.eval_on_selector_all(
+        ".schedule-gallery a.sd-stretched-link", "links => links.map(a => a.href)"
+    )
     assert len(hrefs) == cards.count()
     for href in set(hrefs):
         assert "/chapters/" in href
         assert v.page.request.get(href).status == 200, href
     thumbnails = v.page.eval_on_selector_all(
-        ".schedule-gallery img", "imgs => imgs.filter(i => i.complete && i.naturalWidth > 0).length")
+        ".schedule-gallery img",
+        "imgs => imgs.filter(i => i.complete && i.naturalWidth > 0).length",
+    )
     assert thumbnails == cards.count()
