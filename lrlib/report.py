@@ -1,0 +1,64 @@
+"""Putting measured numbers on the page so that they never drift from the run.
+
+* :func:`glue` hands a formatted figure to the prose: ``glue("best_acc", acc, ".3f")``
+  in a code cell, ``{glue:text}`best_acc``` in the markdown (myst-nb renders it from
+  the run that built the page). What is glued is the *formatted* text, so the stored
+  output holds exactly what the page shows and nbval checks it.
+* :func:`approx` marks a value that is allowed to differ in its last digits from
+  machine to machine (the one form ``tests/sanitize.cfg`` masks): ``"≈0.85"``. Nothing
+  the prose claims may rest on an approximate value; print a robust statement (a count
+  with a margin, a bound) next to it.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any
+
+__all__ = ["APPROX", "approx", "glue"]
+
+#: The marker of an approximate value; ``tests/sanitize.cfg`` masks ``≈<number>``.
+APPROX = "≈"
+
+
+def approx(value: float, digits: int = 2) -> str:
+    """``value`` with ``digits`` significant digits, marked approximate: ``"≈0.85"``.
+
+    Use it for a figure that a one-ulp change in the arithmetic may move (a run at the
+    edge of stability). The book's output check masks this form, so no claim may rest
+    on it.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"value must be a real number, got {type(value).__name__}")
+    if isinstance(digits, bool) or not isinstance(digits, numbers.Integral):
+        raise TypeError(f"digits must be an integer, got {type(digits).__name__}")
+    if not 1 <= digits <= 17:
+        raise ValueError(f"digits must be between 1 and 17, got {digits}")
+    value = float(value)
+    if not math.isfinite(value):
+        return f"{APPROX}{value}"
+    return f"{APPROX}{value:.{int(digits)}g}"
+
+
+def glue(name: str, value: Any, spec: str = "") -> str:
+    """Store ``format(value, spec)`` under ``name`` for ``{glue:text}`name``` in prose.
+
+    Returns the formatted text. Nothing is displayed in the notebook; the page shows
+    the text where the role is. Glue formatted text, never a raw float: the stored
+    output is compared on every run, and the last bits of a float are not the point.
+    """
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"name must be a Python identifier, got {name!r}")
+    if not isinstance(spec, str):
+        raise TypeError(f"spec must be a format specification string, got {spec!r}")
+    if isinstance(value, float) and not spec:
+        raise ValueError(
+            f"glue({name!r}, ...): a float needs a format spec (e.g. '.3f'), so "
+            "the page shows the digits that are meant"
+        )
+    text = format(value, spec)
+    from myst_nb import glue as myst_glue
+
+    myst_glue(name, text, display=False)
+    return text
