@@ -1,4 +1,4 @@
-"""House rules every committed chapter notebook must keep (checked on the files, without running them)."""
+"""House rules every committed chapter notebook keeps (checked on the files, unrun)."""
 
 from __future__ import annotations
 
@@ -98,3 +98,50 @@ def test_every_glossary_term_is_linked_from_a_chapter():
             target = re.search(r"<([^>]+)>", role)
             linked.add((target.group(1) if target else role).strip().lower())
     assert GLOSSARY_TERMS - linked == set()
+
+
+def _shown(path: Path) -> str:
+    """Everything a notebook's code and outputs print (streams, text, glued text)."""
+    parts = []
+    for cell in _cells(path):
+        if cell["cell_type"] != "code":
+            continue
+        parts.append("".join(cell["source"]))
+        for out in cell.get("outputs", []):
+            parts.append("".join(out.get("text", "")))
+            for mime, value in out.get("data", {}).items():
+                if mime.endswith("text/plain"):
+                    parts.append("".join(value))
+    return "\n".join(parts)
+
+
+#: What in a markdown cell is not a typed figure: glue roles, math, inline code, links.
+_NOT_PROSE = re.compile(
+    r"\{glue[:\w]*\}`[^`]*`|\$\$.*?\$\$|\$[^$\n]+\$|`[^`\n]*`|\]\([^)]*\)|\{cite[:\w]*\}`[^`]*`",
+    flags=re.S,
+)
+#: A decimal or a percentage typed into prose.
+_FIGURE = re.compile(r"(?<![\w.])\d+(?:\.\d+)?%|(?<![\w.])\d+\.\d+(?![\w.])")
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_prose_figures_come_from_the_run(path):
+    """A decimal or percentage in the prose is glued, or printed by the notebook.
+
+    The book is rebuilt (and re-executed) on other machines; a figure typed into the
+    prose from one run would drift from what the page's outputs show.
+    """
+    prose = _NOT_PROSE.sub(" ", _markdown(path))
+    shown = _shown(path)
+    typed = sorted({m for m in _FIGURE.findall(prose) if m not in shown})
+    assert not typed, f"glue these figures or print them: {', '.join(typed[:20])}"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_kernelspec_and_lrlib_imported_first(path):
+    nb = json.loads(path.read_text())
+    assert nb["metadata"].get("kernelspec", {}).get("name") == "python3"
+    first = next(c for c in nb["cells"] if c["cell_type"] == "code")
+    assert re.search(r"^(import lrlib|from lrlib)", "".join(first["source"]), re.M), (
+        "the first code cell imports lrlib (the one-ulp canary hooks in on import)"
+    )
