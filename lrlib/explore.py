@@ -17,7 +17,7 @@ import ipywidgets as widgets
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from .plot import style_axes
+from .plot import DPI, PAGE_WIDTH, style_axes
 
 __all__ = ["Explorer", "explore", "MAX_FRAMES"]
 
@@ -58,8 +58,8 @@ class Explorer(widgets.VBox):
         params: Mapping[str, Sequence[Any]],
         *,
         initial: Mapping[str, Any] | None = None,
-        figsize: tuple[float, float] = (6.4, 3.0),
-        dpi: int = 72,
+        figsize: tuple[float, float] = (PAGE_WIDTH, 3.0),
+        dpi: int = DPI,
     ) -> None:
         if not callable(draw):
             raise TypeError("draw must be callable as draw(ax, **params)")
@@ -155,8 +155,8 @@ def explore(
     params: Mapping[str, Sequence[Any]],
     *,
     initial: Mapping[str, Any] | None = None,
-    figsize: tuple[float, float] = (6.4, 3.0),
-    dpi: int = 72,
+    figsize: tuple[float, float] = (PAGE_WIDTH, 3.0),
+    dpi: int = DPI,
 ) -> Explorer:
     """An interactive explorer: one slider per parameter, one figure.
 

@@ -3,6 +3,12 @@
 Every function draws on a Matplotlib ``Axes`` (a new figure when ``ax`` is ``None``),
 labels both axes with their units, and returns the ``Axes``. Finish a notebook cell
 with ``plt.show()`` so the cell prints no ``Axes`` repr.
+
+Call :func:`use_book_style` once at the top of a chapter: figures are then
+:data:`PAGE_WIDTH` inches wide at :data:`DPI` dots per inch, which is the width of the
+book's text column, so the browser shows them at 100% and an 11-point label reads as
+11 points. Keep every figure at most :data:`PAGE_WIDTH` wide (split panels across it,
+``new_axes(ncols=2)``) rather than drawing wider and letting the page shrink the text.
 """
 
 from __future__ import annotations
@@ -15,6 +21,9 @@ from matplotlib.axes import Axes
 
 __all__ = [
     "COLORS",
+    "PAGE_WIDTH",
+    "DPI",
+    "use_book_style",
     "new_axes",
     "style_axes",
     "plot_schedules",
@@ -41,9 +50,46 @@ COLORS = [
 
 _UNITS = {"step": "optimizer step", "epoch": "epoch", "iteration": "iteration"}
 
+#: Width of a figure that fills the book's text column (about 690 px at :data:`DPI`).
+PAGE_WIDTH = 6.8
+#: Dots per inch of the book's figures: PAGE_WIDTH * DPI pixels fit the column unscaled.
+DPI = 100
 
-def new_axes(figsize: tuple[float, float] = (7.0, 3.2), ncols: int = 1, nrows: int = 1):
-    """A figure with the book's default size; returns ``(fig, ax)`` like ``plt.subplots``."""
+_BOOK_STYLE = {
+    "figure.dpi": DPI,
+    "savefig.dpi": DPI,
+    "figure.figsize": (PAGE_WIDTH, 3.2),
+    "font.size": 11,
+    "axes.titlesize": 11,
+    "axes.labelsize": 11,
+    "xtick.labelsize": 10,
+    "ytick.labelsize": 10,
+    "legend.fontsize": 10,
+    "figure.titlesize": 12,
+    "lines.linewidth": 1.8,
+}
+
+
+def use_book_style() -> None:
+    """Set Matplotlib's defaults to the book's page: column-wide figures, legible text.
+
+    Figures are :data:`PAGE_WIDTH` inches wide at :data:`DPI` (the text column of the
+    HTML book, so nothing is scaled down), with 11-point labels and 10-point ticks.
+    """
+    plt.rcParams.update(_BOOK_STYLE)
+
+
+def new_axes(
+    figsize: tuple[float, float] | None = None, ncols: int = 1, nrows: int = 1
+):
+    """A figure the width of the page; returns ``(fig, ax)`` like ``plt.subplots``.
+
+    ``figsize`` defaults to ``(PAGE_WIDTH, 3.2)`` for one row (2.6 inches more per
+    extra row); pass it to choose another height, but keep the width at most
+    :data:`PAGE_WIDTH`.
+    """
+    if figsize is None:
+        figsize = (PAGE_WIDTH, 3.2 + 2.6 * (nrows - 1))
     fig, ax = plt.subplots(nrows, ncols, figsize=figsize, layout="constrained")
     for a in np.atleast_1d(ax).ravel():
         style_axes(a)

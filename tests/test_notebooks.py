@@ -145,3 +145,35 @@ def test_kernelspec_and_lrlib_imported_first(path):
     assert re.search(r"^(import lrlib|from lrlib)", "".join(first["source"]), re.M), (
         "the first code cell imports lrlib (the one-ulp canary hooks in on import)"
     )
+
+
+def _png_width(data: bytes) -> int:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    return int.from_bytes(data[16:20], "big")
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_figures_fit_the_page_column(path):
+    """Figures are at most the text column's width, so the page never shrinks their text
+    (``lrlib.plot.use_book_style()``: PAGE_WIDTH inches at DPI)."""
+    import base64
+
+    nb = json.loads(path.read_text())
+    widths = []
+    for cell in nb["cells"]:
+        for out in cell.get("outputs", []):
+            png = out.get("data", {}).get("image/png")
+            if png:
+                widths.append(_png_width(base64.b64decode("".join(png))))
+    state = nb["metadata"].get("widgets", {})
+    models = state.get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
+    for model in models.values():  # explorer frames
+        if model.get("model_name") == "ImageModel":
+            for buffer in model.get("buffers", []):
+                if (
+                    buffer.get("path") == ["value"]
+                    and buffer.get("encoding") == "base64"
+                ):
+                    widths.append(_png_width(base64.b64decode(buffer["data"])))
+    too_wide = [w for w in widths if w > 720]
+    assert not too_wide, f"{len(too_wide)} figures wider than 720 px: {too_wide[:8]}"
