@@ -14,9 +14,9 @@ ranks, the number of updates in an epoch of ``n`` samples with per-rank micro-ba
 
 with :math:`a` = ``accumulate`` and :math:`k` = ``world_size``.
 :func:`updates_per_epoch` computes it; :func:`total_updates` multiplies by the epochs.
-With mixed precision some of those updates do not happen: :func:`scaler_step` performs ``GradScaler.step`` and
-``update`` and says whether the optimizer really stepped, so the loop can step the
-scheduler only then.
+With mixed precision some of those updates do not happen: :func:`scaler_step` performs
+``GradScaler.step`` and ``update`` and says whether the optimizer really stepped, so
+the loop can step the scheduler only then.
 """
 
 from __future__ import annotations
