@@ -86,6 +86,26 @@ COMPOSITES = {
     "Chained(cyclic, exponential)": lambda o: S.ChainedScheduler(
         [S.CyclicLR(o, 0.01, 0.05, step_size_up=2), S.ExponentialLR(o, gamma=0.97)]
     ),
+    # lrlib's own scheduler inside compositions (its resume there is issue 12's fix)
+    "Sequential(warmup, lrlib CAWR)": lambda o: S.SequentialLR(
+        o,
+        [
+            S.LinearLR(o, 0.1, total_iters=5),
+            lrlib.CosineAnnealingWarmupRestarts(
+                o, first_cycle_steps=8, max_lr=0.05, min_lr=0.001, warmup_steps=2
+            ),
+        ],
+        milestones=[5],
+    ),
+    "Chained(lrlib CAWR, exponential)": lambda o: S.ChainedScheduler(
+        [
+            lrlib.CosineAnnealingWarmupRestarts(
+                o, first_cycle_steps=6, max_lr=0.05, min_lr=0.001
+            ),
+            S.ExponentialLR(o, gamma=0.97),
+        ],
+        optimizer=o,
+    ),
     "Chained(Sequential, exponential)": lambda o: S.ChainedScheduler(
         [
             S.SequentialLR(
