@@ -439,15 +439,17 @@ class Comparison:
         *,
         spec: str = ".3f",
         order: Sequence[str] | None = None,
+        label: str | None = None,
     ) -> str:
         """One line per contender: its setting, mean validation score on the tuning
-        seeds, and the reported ``metric`` as mean ± std (ddof=1) with failed runs
-        counted."""
+        seeds, and the reported ``metric`` (headed ``label``, the metric's name by
+        default) as mean ± std (ddof=1) with failed runs counted."""
         names = list(self.names) if order is None else [self._name(n) for n in order]
         width = max(10, *(len(n) for n in names))
         swidth = max(7, *(len(self.chosen[n].label) for n in names))
         head = "chosen" if self.tuned else "fixed"
-        lines = [f"{'contender':{width}s}  {head:{swidth}s}  {'val':>6s}  {metric}"]
+        title = label or metric
+        lines = [f"{'contender':{width}s}  {head:{swidth}s}  {'val':>6s}  {title}"]
         for n in names:
             c, r = self.chosen[n], self.reported[n]
             val = c.mean("val")

@@ -204,6 +204,7 @@ def test_ranking_table_and_labels():
     text = result.table()
     assert "0.600 ± 0.100" in text and "3 of 3 diverged" in text
     assert len(text.splitlines()) == 5 and text.splitlines()[1].split()[1] == "-"
+    assert result.table(label="test accuracy").splitlines()[0].endswith("test accuracy")
     assert cmp.setting_label({"peak": 0.1, "decay": 0.5}) == "peak 0.1, decay 0.5"
     assert cmp.setting_label({"shape": "cos"}) == "shape cos"
     minimum = cmp.compare([make("a", 0.5), make("b", 0.2)], [0], goal="min")
