@@ -135,3 +135,85 @@ def test_plot_schedules_styles_override_the_default_line_width():
     widths = [line.get_linewidth() for line in ax.get_lines()]
     assert widths == [1.0, 3.0] and ax.get_lines()[0].get_linestyle() == "--"
     plt.close(ax.figure)
+
+
+def _axes():
+    return lp.new_axes()[1]
+
+
+@pytest.mark.parametrize(
+    "call,exc,match",
+    [
+        (lambda: lp.plot_schedules([1, 2, 3]), TypeError, "curves"),
+        (lambda: lp.plot_schedules({}), ValueError, "curves"),
+        (lambda: lp.plot_schedules({"a": []}), ValueError, r"curves\['a'\]"),
+        (lambda: lp.plot_schedules({"a": "abc"}), TypeError, r"curves\['a'\]"),
+        (lambda: lp.plot_schedules({"a": np.ones((2, 2, 2))}), ValueError, "curves"),
+        (lambda: lp.plot_schedules({"a": [1, 2]}, unit=[]), TypeError, "unit"),
+        (lambda: lp.plot_schedules({"a": [1, 2]}, unit="hours"), ValueError, "unit"),
+        (
+            lambda: lp.plot_schedules({"a": [1, 2]}, styles={"a": {"bogus": 1}}),
+            ValueError,
+            "bogus",
+        ),
+        (
+            lambda: lp.plot_schedules({"a": [1, 2]}, styles={"b": {"ls": "--"}}),
+            ValueError,
+            "styles",
+        ),
+        (lambda: lp.plot_schedules({"a": [1, 2]}, styles=[1]), TypeError, "styles"),
+        (lambda: lp.plot_schedules({"a": [1, 2]}, ax="ax"), TypeError, "ax"),
+        (lambda: lp.plot_schedules({"a": [1, 2]}, title=3), TypeError, "title"),
+        (lambda: lp.plot_schedules({"a": [1, 2]}, log="yes"), TypeError, "log"),
+        (lambda: lp.plot_schedules({"a": [1, 2]}, start=0.5), TypeError, "start"),
+        (lambda: lp.plot_final([1, 2]), TypeError, "results"),
+        (lambda: lp.plot_final({"a": []}), ValueError, r"results\['a'\]"),
+        (lambda: lp.plot_final({"a": [np.nan]}), ValueError, "finite"),
+        (lambda: lp.style_axes(None), TypeError, "ax"),
+        (lambda: lp.plot_runs([1]), TypeError, "runs"),
+        (lambda: lp.plot_runs({"a": [[1.0, 2.0]]}, band="iqr"), ValueError, "band"),
+        (lambda: lp.plot_groups(np.ones(3)), ValueError, "lrs"),
+        (lambda: lp.plot_groups(np.ones((3, 2)), names="ab"), TypeError, "names"),
+        (lambda: lp.plot_lr_momentum([1, 2], [1]), ValueError, "momentum"),
+        (lambda: lp.mark_steps(None, [1]), TypeError, "ax"),
+        (lambda: lp.mark_steps(_axes(), [np.inf]), ValueError, "steps"),
+        (lambda: lp.new_axes(figsize=5), TypeError, "figsize"),
+        (lambda: lp.new_axes(figsize=(np.nan, 3)), ValueError, "figsize"),
+        (lambda: lp.new_axes(ncols=0), ValueError, "ncols"),
+    ],
+)
+def test_plot_arguments_are_checked(call, exc, match):
+    try:
+        with pytest.raises(exc, match=match):
+            call()
+    finally:
+        plt.close("all")
+
+
+def _band_at(ax, x):
+    (band,) = ax.collections
+    vertices = band.get_paths()[0].vertices
+    edge = vertices[np.isclose(vertices[:, 0], x), 1]
+    return edge.min(), edge.max()
+
+
+def test_plot_runs_bands_use_ddof_1_and_stay_visible_on_log_axes():
+    y = np.array([[1.0, 0.1, 0.01], [3.0, 0.3, np.nan], [2.0, 0.2, 0.02]])
+    ax = lp.plot_runs({"a": y})
+    assert np.allclose(_band_at(ax, 1), (1.0, 3.0))  # std of (1, 3, 2), ddof=1: 1
+    plt.close("all")
+    # on a log axis mean - std can go below zero: the band spans the runs instead
+    ax = lp.plot_runs({"a": y}, log=True)
+    assert np.allclose(_band_at(ax, 1), (1.0, 3.0))
+    assert np.allclose(_band_at(ax, 3), (0.01, 0.02))  # the NaN run left out
+    plt.close("all")
+
+
+def test_plot_final_uses_ddof_1_and_counts_runs_that_are_not_finite():
+    ax = lp.plot_final({"a": [1.0, 3.0, np.nan], "b": [2.0]})
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert labels == ["a (1 of 3 not finite)", "b"]
+    caps = ax.containers[0].lines[1]  # the error bar's two caps of label "a"
+    tops = sorted(float(cap.get_ydata()[0]) for cap in caps)
+    assert np.allclose(tops, [2.0 - np.sqrt(2), 2.0 + np.sqrt(2)])
+    plt.close("all")
