@@ -9,15 +9,16 @@ evaluated at ``last_epoch``; ``step()`` only moves ``last_epoch``.
 from __future__ import annotations
 
 import functools
+import numbers
 import weakref
+from collections.abc import Mapping
 from typing import Any, Sequence, Union
 
-import numpy as np
 from torch.optim import Optimizer
 from torch.optim.lr_scheduler import LRScheduler
 
-from ._validate import check_int, check_lr_list, check_real
-from .schedules import _check_restart_shape, _locate, _next_length, _restart_value
+from ._validate import MAX_STEP, check_int, check_lr_list, check_real, check_step_count
+from .schedules import _check_restart_shape, _next_length, _restart_value, _table
 
 __all__ = ["CosineAnnealingWarmupRestarts"]
 
@@ -25,7 +26,8 @@ LRArg = Union[float, Sequence[float], None]
 
 
 def _track_optimizer_step(optimizer: Optimizer) -> None:
-    """Mark ``optimizer.step`` so PyTorch can tell whether it ran before ``scheduler.step()``.
+    """Mark ``optimizer.step`` so PyTorch can tell whether it ran before
+    ``scheduler.step()``.
 
     ``LRScheduler.__init__`` does this; an unpickled optimizer has lost the mark, so
     :meth:`CosineAnnealingWarmupRestarts.__setstate__` puts it back.
@@ -48,11 +50,12 @@ def _track_optimizer_step(optimizer: Optimizer) -> None:
 class CosineAnnealingWarmupRestarts(LRScheduler):
     r"""Cosine annealing with linear warmup, warm restarts and a decaying peak.
 
-    Cycle :math:`k` lasts :math:`L_k` steps, with :math:`L_0` = ``first_cycle_steps`` and
-    :math:`L_{k+1} = \lfloor (L_k - W)\,m \rfloor + W`, and peaks at
-    :math:`P_k = \max(\eta_{\max}\,\gamma^k,\ \eta_{\min})`. At position :math:`s` in
-    cycle :math:`k` the LR rises linearly from :math:`\eta_{\min}` to :math:`P_k` over the
-    first :math:`W` steps, then falls along half a cosine back to :math:`\eta_{\min}`:
+    Cycle :math:`k` lasts :math:`L_k` steps, with :math:`L_0` = ``first_cycle_steps``
+    and :math:`L_{k+1} = \lfloor (L_k - W)\,m \rfloor + W`, and peaks at
+    :math:`P_k = \max(\eta_{\max}\,\gamma^k,\ \eta_{\min})`. At position :math:`s`
+    in cycle :math:`k` the LR rises linearly from :math:`\eta_{\min}` to :math:`P_k`
+    over the first :math:`W` steps, then falls along half a cosine back to
+    :math:`\eta_{\min}`:
 
     .. math::
         \eta = \eta_{\min} + (P_k - \eta_{\min}) \cdot \begin{cases}
@@ -61,8 +64,8 @@ class CosineAnnealingWarmupRestarts(LRScheduler):
         \end{cases}
 
     The values come from :func:`lrlib.cosine_warmup_restarts_lr`, so sequential
-    ``step()``, ``step(epoch)``, ``last_epoch=N`` and a resumed ``state_dict()`` all give
-    the same LR for the same step. Compared with the popular implementation:
+    ``step()``, ``step(epoch)``, ``last_epoch=N`` and a resumed ``state_dict()`` all
+    give the same LR for the same step. Compared with the popular implementation:
 
     * with ``warmup_steps=0`` a cycle starts at its peak, not at ``min_lr``;
     * ``step(epoch)`` and ``last_epoch`` agree with sequential stepping for every
@@ -70,13 +73,43 @@ class CosineAnnealingWarmupRestarts(LRScheduler):
     * the peak never decays below ``min_lr``;
     * ``max_lr``/``min_lr`` may be per-group lists, and ``max_lr=None`` keeps each
       group's own initial LR as its peak;
-    * loading a ``state_dict()`` re-applies the LR, so resuming does not depend on
-      whether the optimizer or the scheduler is loaded first;
-    * bad arguments raise ``ValueError``/``TypeError`` naming the argument.
+    * resuming does not depend on whether the optimizer or the scheduler is loaded
+      first, alone or inside ``SequentialLR``/``ChainedScheduler`` (see below);
+    * bad arguments, and a bad or mismatched ``state_dict``, raise
+      ``ValueError``/``TypeError`` naming the argument or the entry.
+
+    **Resuming.** Build the optimizer and the scheduler as before, then load the two
+    ``state_dict()``\ s in either order: the LR is then exactly that of the
+    uninterrupted run, for this class on its own and in any position of a
+    ``SequentialLR`` or ``ChainedScheduler``. :meth:`load_state_dict` writes the LR
+    into the param groups only to undo this scheduler's own write at construction,
+    which happens when the optimizer's state was loaded *before* the scheduler was
+    built: it writes only if the param groups are still the very ones this
+    scheduler last wrote to and still hold what it wrote. ``optimizer.load_state_dict``
+    replaces the param groups, so once the optimizer's state is in (with the LR the
+    composite had reached), a sub-scheduler leaves it alone. Loading the optimizer's
+    state before building the scheduler works for this class on its own; inside a
+    composite it does not, for the built-ins either (PyTorch's documentation asks
+    for the scheduler to be built first).
+
+    **Inside** ``ChainedScheduler``. This class sets absolute values, like
+    ``CosineAnnealingWarmRestarts``: each ``step()`` writes :math:`\eta(t)`, whatever
+    the group held. A multiplicative scheduler chained *after* it, such as
+    ``ExponentialLR(gamma=0.5)``, then scales that fresh value once per step, so the
+    chain gives :math:`0.5\,\eta(t)` from step 1 on (:math:`\eta(0)` at step 0,
+    where the built-ins do not multiply), not :math:`\eta(t)\,0.5^{t}`. Chained
+    *before* it, the multiplicative scheduler has no effect at all.
+
+    **Range.** Steps run up to ``2**63 - 1``; ``step(epoch)``, ``last_epoch`` and a
+    loaded ``last_epoch`` beyond that raise a ``ValueError``, and so does stepping
+    past it. Finding the cycle of a step is a bisection in a cached table (see
+    :func:`lrlib.cosine_warmup_restarts_lr`), so a jump costs a bisection, not a walk
+    over the cycles before it.
 
     Like every PyTorch scheduler, the constructor takes the first step: after
-    construction ``last_epoch`` is ``0`` (or ``N + 1`` when built with ``last_epoch=N``),
-    exactly where that many sequential ``step()`` calls from a fresh start would be.
+    construction ``last_epoch`` is ``0`` (or ``N + 1`` when built with
+    ``last_epoch=N``), exactly where that many sequential ``step()`` calls from a
+    fresh start would be.
 
     Args:
         optimizer: the wrapped optimizer.
@@ -85,8 +118,10 @@ class CosineAnnealingWarmupRestarts(LRScheduler):
         max_lr: peak LR of cycle 0: one float for every group, a list with one per
             group, or ``None`` for each group's own initial LR.
         min_lr: floor of the schedule, one float or a list with one per group.
-        warmup_steps: :math:`W \ge 0`, steps of linear warmup at the start of each cycle.
-        gamma: :math:`\gamma \in (0, 1]`, the factor applied to the peak at each restart.
+        warmup_steps: :math:`W \ge 0`, steps of linear warmup at the start of each
+            cycle.
+        gamma: :math:`\gamma \in (0, 1]`, the factor applied to the peak at each
+            restart.
         last_epoch: index of the last step taken, ``-1`` for a fresh start.
     """
 
@@ -103,12 +138,15 @@ class CosineAnnealingWarmupRestarts(LRScheduler):
     ) -> None:
         if not isinstance(optimizer, Optimizer):
             raise TypeError(
-                f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}"
+                "optimizer must be a torch.optim.Optimizer, got "
+                f"{type(optimizer).__name__}"
             )
         first, mult, warmup, gamma = _check_restart_shape(
             first_cycle_steps, cycle_mult, warmup_steps, gamma
         )
-        last_epoch = check_int("last_epoch", last_epoch, minimum=-1)
+        last_epoch = check_int(
+            "last_epoch", last_epoch, minimum=-1, maximum=MAX_STEP - 1
+        )
         groups = optimizer.param_groups
         if max_lr is None:
             max_lrs = []
@@ -119,8 +157,14 @@ class CosineAnnealingWarmupRestarts(LRScheduler):
                     lr = group["lr"]
                 else:
                     raise ValueError(
-                        f"max_lr=None with last_epoch={last_epoch} needs 'initial_lr' in "
-                        f"param_groups[{i}]: load the optimizer's state_dict first, or pass max_lr"
+                        f"max_lr=None with last_epoch={last_epoch} needs 'initial_lr' "
+                        f"in param_groups[{i}]: load the optimizer's state_dict first, "
+                        "or pass max_lr"
+                    )
+                if not isinstance(lr, numbers.Real):
+                    raise TypeError(
+                        f"max_lr=None needs a number in param_groups[{i}]['lr'], got "
+                        f"{type(lr).__name__}"
                     )
                 max_lrs.append(
                     check_real(
@@ -146,11 +190,8 @@ class CosineAnnealingWarmupRestarts(LRScheduler):
         self.gamma = gamma
         self.max_lrs = max_lrs
         self.min_lrs = min_lrs
-        self._cursor: tuple[int, int, int] = (
-            0,
-            first,
-            0,
-        )  # (start, length, index) of a cycle
+        self._cursor: tuple[int, int, int] = (0, first, 0)  # (start, length, k)
+        self._written: list[tuple[dict, Any]] = []  # (group, lr) of our last write
         super().__init__(optimizer, last_epoch)
 
     # ------------------------------------------------------------------ where are we?
@@ -159,8 +200,12 @@ class CosineAnnealingWarmupRestarts(LRScheduler):
         """Cycle index, position in the cycle and cycle length of step ``t``.
 
         Sequential stepping moves one cycle at a time from a cached cursor; any other
-        jump asks :func:`lrlib.schedules._locate`, the closed form's own lookup.
+        jump asks the closed form's cycle table (a bisection).
         """
+        if t > MAX_STEP:
+            raise ValueError(
+                f"step {t} is beyond the last step of the schedule, 2**63 - 1"
+            )
         start, length, k = self._cursor
         s = t - start
         if 0 <= s < length:
@@ -170,13 +215,8 @@ class CosineAnnealingWarmupRestarts(LRScheduler):
             if s - length < nxt:
                 self._cursor = (start + length, nxt, k + 1)
                 return k + 1, s - length, nxt
-        ks, ss, ls = _locate(
-            np.asarray([t], dtype=np.int64),
-            self.first_cycle_steps,
-            self.cycle_mult,
-            self.warmup_steps,
-        )
-        k, s, length = int(ks[0]), int(ss[0]), int(ls[0])
+        table = _table(self.first_cycle_steps, self.cycle_mult, self.warmup_steps)
+        k, s, length = table.locate(t)
         self._cursor = (t - s, length, k)
         return k, s, length
 
@@ -202,8 +242,9 @@ class CosineAnnealingWarmupRestarts(LRScheduler):
         t = self.last_epoch
         k, s, length = self._position(t if t > 0 else 0)
         warmup, gamma = self.warmup_steps, self.gamma
+        part = length - warmup
         return [
-            _restart_value(k, s, length, warmup, hi, lo, gamma)
+            _restart_value(k, s, part, warmup, hi, lo, gamma)
             for hi, lo in zip(self.max_lrs, self.min_lrs)
         ]
 
@@ -218,25 +259,155 @@ class CosineAnnealingWarmupRestarts(LRScheduler):
         if epoch is None:
             super().step()
             return
-        epoch = check_int("epoch", epoch, minimum=0)
+        epoch = check_step_count("epoch", epoch)
         self._step_count += 1
         self._update_lr(epoch)
 
+    def _update_lr(self, epoch: int | None = None) -> None:
+        # every write of the LR goes through here (step(), step(epoch), the
+        # constructor's step, SequentialLR's milestone switch): remember it
+        if epoch is None and self.last_epoch >= MAX_STEP:
+            raise ValueError(
+                "cannot step past step 2**63 - 1, the last step of the schedule"
+            )
+        super()._update_lr(epoch)
+        self._remember_write()
+
+    def _remember_write(self) -> None:
+        self._written = [(g, g["lr"]) for g in self.optimizer.param_groups]
+
+    def _holds_own_write(self) -> bool:
+        """Whether the param groups are the ones this scheduler last wrote to, still
+        holding what it wrote (no ``optimizer.load_state_dict`` and no other
+        scheduler since)."""
+        groups = self.optimizer.param_groups
+        return len(groups) == len(self._written) and all(
+            g is w and g["lr"] == lr for g, (w, lr) in zip(groups, self._written)
+        )
+
     def __setstate__(self, state: dict[str, Any]) -> None:
-        """Restore after unpickling, re-marking the optimizer's ``step`` as PyTorch expects."""
+        """Restore after unpickling, re-marking the optimizer's ``step`` as PyTorch
+        expects."""
         self.__dict__.update(state)
+        self.__dict__.setdefault("_written", [])
         if isinstance(state.get("optimizer"), Optimizer):
             _track_optimizer_step(state["optimizer"])
 
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Load a state and put the matching LR into the optimizer's param groups.
+    def state_dict(self) -> dict[str, Any]:
+        """The scheduler's state: plain numbers and lists (``torch.save`` with
+        ``weights_only=True`` loads it), without the optimizer."""
+        return {
+            key: value
+            for key, value in self.__dict__.items()
+            if key not in ("optimizer", "_written")
+        }
 
-        Re-applying the LR makes the result independent of whether the optimizer's state
-        was loaded before or after this scheduler's.
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Load a state saved by :meth:`state_dict`, after checking it.
+
+        Every entry is validated before anything changes (a ``ValueError`` or
+        ``TypeError`` names the entry): ``last_epoch`` an integer in
+        ``[-1, 2**63 - 1]``, the cycle shape as in the constructor, and one finite
+        ``max_lr``/``min_lr``/``base_lr``/last LR per param group of *this*
+        optimizer. The LR is written into the param groups only when this scheduler's
+        own construction put the current values there (see the class notes on
+        resuming).
         """
-        super().load_state_dict(state_dict)
+        state = _checked_state(state_dict, len(self.optimizer.param_groups))
+        owns = self._holds_own_write()
+        self.__dict__.update(state)
         self._cursor = (0, self.first_cycle_steps, 0)
-        values = self.get_lr()
-        for group, lr in zip(self.optimizer.param_groups, values):
-            group["lr"] = lr
-        self._last_lr = list(values)
+        if owns:
+            values = self.get_lr()
+            for group, lr in zip(self.optimizer.param_groups, values):
+                group["lr"] = lr
+            self._last_lr = list(values)
+            self._remember_write()
+
+
+_STATE_KEYS = {
+    "last_epoch",
+    "first_cycle_steps",
+    "cycle_mult",
+    "warmup_steps",
+    "gamma",
+    "max_lrs",
+    "min_lrs",
+    "base_lrs",
+    "_last_lr",
+    "_step_count",
+}
+_OPTIONAL_KEYS = {"_cursor", "_get_lr_called_within_step", "_is_initial"}
+
+
+def _lr_entries(state: Mapping[str, Any], key: str, n_groups: int) -> list[float]:
+    values = state[key]
+    if not isinstance(values, (list, tuple)):
+        raise TypeError(
+            f"state_dict[{key!r}] must be a list, got {type(values).__name__}"
+        )
+    if len(values) != n_groups:
+        raise ValueError(
+            f"state_dict[{key!r}] has {len(values)} entries but the optimizer has "
+            f"{n_groups} param groups"
+        )
+    return [
+        check_real(f"state_dict[{key!r}][{i}]", v, minimum=0.0)
+        for i, v in enumerate(values)
+    ]
+
+
+def _checked_state(state_dict: Any, n_groups: int) -> dict[str, Any]:
+    """A validated copy of a :class:`CosineAnnealingWarmupRestarts` state."""
+    if not isinstance(state_dict, Mapping):
+        raise TypeError(f"state_dict must be a dict, got {type(state_dict).__name__}")
+    keys = set(state_dict)
+    missing = sorted(_STATE_KEYS - keys)
+    if missing:
+        raise ValueError(f"state_dict lacks the entries {missing}")
+    unknown = sorted(str(k) for k in keys - _STATE_KEYS - _OPTIONAL_KEYS)
+    if unknown:
+        raise ValueError(
+            f"state_dict has entries {unknown} that this scheduler does not save"
+        )
+    first, mult, warmup, gamma = _check_restart_shape(
+        state_dict["first_cycle_steps"],
+        state_dict["cycle_mult"],
+        state_dict["warmup_steps"],
+        state_dict["gamma"],
+    )
+    last_epoch = check_int(
+        "state_dict['last_epoch']",
+        state_dict["last_epoch"],
+        minimum=-1,
+        maximum=MAX_STEP,
+    )
+    step_count = check_int(
+        "state_dict['_step_count']", state_dict["_step_count"], minimum=0
+    )
+    max_lrs = _lr_entries(state_dict, "max_lrs", n_groups)
+    min_lrs = _lr_entries(state_dict, "min_lrs", n_groups)
+    for i, (hi, lo) in enumerate(zip(max_lrs, min_lrs)):
+        if lo > hi:
+            raise ValueError(
+                f"state_dict['min_lrs'][{i}] must be <= state_dict['max_lrs'][{i}], "
+                f"got {lo} > {hi}"
+            )
+    state = {
+        "first_cycle_steps": first,
+        "cycle_mult": mult,
+        "warmup_steps": warmup,
+        "gamma": gamma,
+        "last_epoch": last_epoch,
+        "_step_count": step_count,
+        "max_lrs": max_lrs,
+        "min_lrs": min_lrs,
+        "base_lrs": _lr_entries(state_dict, "base_lrs", n_groups),
+        "_last_lr": _lr_entries(state_dict, "_last_lr", n_groups),
+    }
+    for key in ("_get_lr_called_within_step", "_is_initial"):
+        if key in state_dict:
+            if not isinstance(state_dict[key], bool):
+                raise TypeError(f"state_dict[{key!r}] must be a bool")
+            state[key] = state_dict[key]
+    return state
