@@ -547,3 +547,25 @@ def test_bad_arguments_name_the_argument():
     with pytest.raises(ValueError, match="warmup_steps"):
         hf.trainer_warmup_steps(-0.5, 10)
     assert not math.isnan(hf.inverse_sqrt(10**12, num_warmup_steps=4))
+
+
+# ------------------------------------- other libraries' spellings of "cosine"
+
+
+@pytest.mark.parametrize("warmup,total", [(7, 60), (10, 90), (1, 25), (0, 40)])
+def test_optax_and_timm_spell_transformers_cosine(warmup, total):
+    from lrlib import conventions as cv
+
+    ref = hf_curve("cosine", total + 1, warmup, total) / LR
+    t = np.arange(total + 1)
+    optax = cv.optax_warmup_cosine_decay(
+        t, init_value=0.0, peak_value=1.0, warmup_steps=warmup, decay_steps=total
+    )
+    close(optax, ref)  # decay_steps is the whole run, warmup included
+    timm = cv.timm_cosine_lr(
+        t, base_lr=1.0, t_initial=total - warmup, warmup_t=warmup, warmup_prefix=True
+    )
+    close(timm, ref)
+    if warmup > 1:  # timm's default warmup_prefix=False does not
+        plain = cv.timm_cosine_lr(t, base_lr=1.0, t_initial=total, warmup_t=warmup)
+        assert np.abs(plain - ref).max() > 1e-3
