@@ -12,7 +12,7 @@ of the math here.
 
 from __future__ import annotations
 
-from ._validate import check_int, check_real
+from ._validate import check_real, check_step_count
 from .schedules import check_warmup_cosine, linear_warmup_factor, warmup_cosine_factor
 
 __all__ = ["WarmupCosine", "LinearWarmup", "Constant"]
@@ -33,7 +33,7 @@ class _Factor:
 
 
 class WarmupCosine(_Factor):
-    r"""Linear warmup to 1, then a half cosine down to ``min_factor``, held after the end.
+    r"""Linear warmup to 1, then a half cosine down to ``min_factor``, held after it.
 
     .. math::
         f(t) = \begin{cases}
@@ -78,7 +78,7 @@ class LinearWarmup(_Factor):
     """
 
     def __init__(self, warmup_steps: int) -> None:
-        self.warmup_steps = check_int("warmup_steps", warmup_steps, minimum=0)
+        self.warmup_steps = check_step_count("warmup_steps", warmup_steps)
 
     def __call__(self, step: int) -> float:
         return linear_warmup_factor(step, warmup_steps=self.warmup_steps)
@@ -89,11 +89,16 @@ class Constant(_Factor):
 
     Useful as the factor of a param group that should not follow the schedule of the
     others, e.g. a freshly initialised head next to a warmed-up backbone.
+
+    ``factor`` lies in ``[0, 1]``, like ``ConstantLR``'s and like the range of every
+    factor here, so the LR never exceeds the group's initial LR (and never overflows:
+    ``Constant(1e308)`` would turn an initial LR of 10 into ``inf``). To give a group a
+    larger LR, give it a larger initial ``lr``.
     """
 
     def __init__(self, factor: float = 1.0) -> None:
-        self.factor = check_real("factor", factor, minimum=0.0)
+        self.factor = check_real("factor", factor, minimum=0.0, maximum=1.0)
 
     def __call__(self, step: int) -> float:
-        check_int("step", step, minimum=0)
+        check_step_count("step", step)
         return self.factor

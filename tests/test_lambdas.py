@@ -112,3 +112,25 @@ def test_linear_warmup_and_constant():
 def test_bad_arguments(make, exc, name):
     with pytest.raises(exc, match=name):
         make()
+
+
+def test_constant_factor_stays_in_zero_one_so_lambda_lr_stays_finite():
+    with pytest.raises(ValueError, match="factor"):
+        lrlib.Constant(1e308)
+    with pytest.raises(ValueError, match="factor"):
+        lrlib.Constant(1.5)
+    opt = lrlib.toy_optimizer(10.0)
+    lrs = lrlib.lr_trace(LambdaLR(opt, lrlib.Constant(1.0)), 3)
+    assert np.all(lrs == 10.0)
+
+
+@pytest.mark.parametrize(
+    "factor",
+    [lrlib.WarmupCosine(50, 5, 0.1), lrlib.LinearWarmup(7), lrlib.Constant(0.3)],
+)
+def test_factors_refuse_steps_outside_the_int64_range(factor):
+    assert 0.0 <= factor(2**63 - 1) <= 1.0
+    with pytest.raises(ValueError, match="step"):
+        factor(2**63)
+    with pytest.raises(TypeError, match="step"):
+        factor(2.5)
