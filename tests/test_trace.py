@@ -89,3 +89,60 @@ def test_momentum_is_traced_for_sgd_and_adam():
 def test_bad_arguments(call, exc, name):
     with pytest.raises(exc, match=name):
         call()
+
+
+def test_metrics_are_refused_for_a_scheduler_that_takes_epochs():
+    # StepLR.step(500) would jump to epoch 500: [0.1, 1e-06, 1e-06, 1e-06]
+    with pytest.raises(ValueError, match="metrics"):
+        lrlib.lr_trace(StepLR(lrlib.toy_optimizer(), 100), 4, metrics=[500] * 4)
+
+
+@pytest.mark.parametrize(
+    "metrics,exc",
+    [
+        ("abc", TypeError),
+        ([1.0, None, 2.0], TypeError),
+        ([1.0, "x", 2.0], TypeError),
+        ([1.0, float("nan"), 2.0], ValueError),
+        ([[1.0], [2.0], [3.0]], TypeError),
+        (np.ones((3, 1)), ValueError),
+        (5, TypeError),
+    ],
+)
+def test_bad_metrics_name_metrics(metrics, exc):
+    sched = ReduceLROnPlateau(lrlib.toy_optimizer())
+    with pytest.raises(exc, match="metrics"):
+        lrlib.lr_trace(sched, 3, metrics=metrics)
+
+
+def test_metrics_may_be_arrays_and_tensors():
+    for metrics in (np.arange(5), torch.arange(5.0), (5, 4, 3, 2, 1)):
+        sched = ReduceLROnPlateau(lrlib.toy_optimizer(), patience=0)
+        assert lrlib.lr_trace(sched, 5, metrics=metrics).shape == (5, 1)
+
+
+@pytest.mark.parametrize(
+    "keys,exc",
+    [
+        ("lr", TypeError),
+        (None, TypeError),
+        (3, TypeError),
+        ([1], TypeError),
+        ((), ValueError),
+        (("lr", "nope"), ValueError),
+    ],
+)
+def test_bad_keys_name_keys(keys, exc):
+    with pytest.raises(exc, match="keys"):
+        lrlib.group_trace(StepLR(lrlib.toy_optimizer(), 2), 2, keys=keys)
+
+
+def test_steps_and_kind_are_bounded_and_checked():
+    with pytest.raises(ValueError, match="steps"):
+        lrlib.lr_trace(StepLR(lrlib.toy_optimizer(), 2), 2**63)
+    with pytest.raises(TypeError, match="steps"):
+        lrlib.lr_trace(StepLR(lrlib.toy_optimizer(), 2), 3.0)
+    with pytest.raises(TypeError, match="kind"):
+        lrlib.toy_optimizer(kind=[])
+    with pytest.raises(TypeError, match="kind"):
+        lrlib.toy_optimizer(kind=None)
