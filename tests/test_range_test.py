@@ -1,4 +1,4 @@
-"""lrlib.lr_range_test: the LR sequence, smoothing, early stop, suggestions, restoring state."""
+"""lrlib.lr_range_test: LR ramp, smoothing, early stop, suggestions, restored state."""
 
 import math
 
@@ -66,7 +66,7 @@ def test_linear_sequence_is_evenly_spaced(start, width, n):
 def test_smoothing_is_bias_corrected_average(values, beta):
     out = smooth_losses(values, beta)
     assert out[0] == pytest.approx(values[0])
-    # every smoothed value is a weighted mean, so it lies within the range of what came before
+    # every smoothed value is a weighted mean: it lies in the range of what came before
     for k in range(len(values)):
         assert min(values[: k + 1]) - 1e-9 <= out[k] <= max(values[: k + 1]) + 1e-9
     np.testing.assert_array_equal(
@@ -212,3 +212,98 @@ def test_nonfinite_first_loss_is_an_error(data):
         model[0].weight.fill_(math.nan)
     with pytest.raises(ValueError, match="not finite"):
         lr_range_test(model, data, opt, start_lr=1e-4, end_lr=1.0, num_steps=5)
+
+
+def test_a_ramp_over_400_decades_is_finite_and_geometric():
+    lrs = range_test_lrs(1e-200, 1e200, 5)
+    assert np.all(np.isfinite(lrs)) and lrs[0] == 1e-200 and lrs[-1] == 1e200
+    np.testing.assert_allclose(lrs, [1e-200, 1e-100, 1.0, 1e100, 1e200], rtol=1e-13)
+    wide = range_test_lrs(5e-324, 1.7976931348623157e308, 50)
+    assert np.all(np.isfinite(wide)) and np.all(np.diff(wide) > 0)
+
+
+@pytest.mark.parametrize(
+    "args,error,word",
+    [
+        ((1e-3, 1.0, 2**63), ValueError, "num_steps"),
+        ((1e-3, 1.0, 10**12), ValueError, "num_steps"),
+        ((1e-3, 1.0, 1_000_001), ValueError, "num_steps"),
+        ((1.0, 1.0 + 1e-15, 100), ValueError, "num_steps"),
+        ((1e-3, 1.0, 10, []), TypeError, "mode"),
+        ((1e-3, 1.0, 10, None), TypeError, "mode"),
+        ((1e-3, 1.0, True), TypeError, "num_steps"),
+    ],
+)
+def test_range_test_lrs_bounds(args, error, word):
+    with pytest.raises(error, match=word):
+        range_test_lrs(*args)
+
+
+@pytest.mark.parametrize(
+    "losses,error",
+    [
+        ("abc", TypeError),
+        ([None], TypeError),
+        ([1.0, "2"], TypeError),
+        ([1.0, float("nan")], ValueError),
+        ([1.0, float("inf")], ValueError),
+        ([[1.0, 2.0]], TypeError),
+        (np.ones((2, 2)), ValueError),
+        (3.0, TypeError),
+        (None, TypeError),
+    ],
+)
+def test_smooth_losses_validates_losses(losses, error):
+    with pytest.raises(error, match="losses"):
+        smooth_losses(losses)
+
+
+def test_smooth_losses_stays_inside_the_range_even_at_the_float_limit():
+    big = [1.7976931348623157e308] * 5
+    out = smooth_losses(big, 0.9)
+    assert np.all(out == big[0])
+    assert smooth_losses([], 0.5).shape == (0,)
+    np.testing.assert_array_equal(smooth_losses(torch.tensor([1.0, 2.0]), 0.0), [1, 2])
+
+
+def test_an_optimizer_over_another_model_is_refused(data):
+    model, _ = setup(data)
+    _, other_opt = setup(data, seed=1)
+    with pytest.raises(ValueError, match="optimizer"):
+        lr_range_test(model, data, other_opt, num_steps=5)
+
+
+@pytest.mark.parametrize("seed", [2**63, 2**32, -1])
+def test_seed_is_bounded(data, seed):
+    model, opt = setup(data)
+    with pytest.raises(ValueError, match="seed"):
+        lr_range_test(model, data, opt, num_steps=5, seed=seed)
+
+
+@pytest.mark.parametrize("losses", [[1.0], [1.0, 2.0], [1.0, 1.0, 3.0], [2.0, 1.0]])
+def test_short_results_plot_and_say_when_there_is_no_steepest_point(losses):
+    n = len(losses)
+    lrs = range_test_lrs(1e-3, 1.0, max(n, 2))[:n]
+    r = RangeTestResult(
+        lrs, np.asarray(losses), np.asarray(losses), True, 10, "exp", 0.0
+    )
+    assert r.suggestion("min/10") == r.min_loss_lr / 10
+    falls = n >= 2 and losses[1] < losses[0]
+    if falls:
+        assert r.suggestion("steepest") == lrs[0]
+    else:
+        with pytest.raises(ValueError, match="steepest"):
+            r.suggestion("steepest")
+    ax = r.plot()
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert any(lbl.startswith("min/10: ") for lbl in labels)
+    assert any(("none" in lbl) != falls for lbl in labels if "steepest" in lbl)
+    plt.close("all")
+
+
+def test_a_test_that_stops_at_once_can_still_be_plotted(data):
+    model, opt = setup(data)
+    r = lr_range_test(model, data, opt, start_lr=10.0, end_lr=1e6, num_steps=20)
+    assert r.stopped_early and len(r.lrs) <= 3
+    r.plot()
+    plt.close("all")
