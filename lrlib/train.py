@@ -24,7 +24,7 @@ from torch import nn
 from torch.optim import Optimizer
 from torch.optim.lr_scheduler import LRScheduler, ReduceLROnPlateau
 
-from ._validate import check_int, check_real
+from ._validate import check_int, check_real, check_seed, check_str
 
 __all__ = [
     "DTYPE",
@@ -42,10 +42,33 @@ __all__ = [
 #: The floating-point type of every tensor and model in the book's training runs.
 DTYPE = torch.float64
 
+#: The most weights :func:`mlp` builds (800 MB in float64).
+MAX_WEIGHTS = 100_000_000
+
+#: The most optimizer steps one :func:`fit` records.
+MAX_FIT_STEPS = 10_000_000
+
+
+def _check_model_data(model: object, data: object) -> None:
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    if not isinstance(data, Data):
+        raise TypeError(f"data must be an lrlib.train.Data, got {type(data).__name__}")
+
+
+def _check_loss_fn(loss_fn: object) -> None:
+    if loss_fn is not None and not callable(loss_fn):
+        raise TypeError(
+            f"loss_fn must be callable or None, got {type(loss_fn).__name__}"
+        )
+
 
 def seed_everything(seed: int) -> None:
-    """Seed Python, NumPy and PyTorch, and use one CPU thread (fastest here)."""
-    seed = check_int("seed", seed, minimum=0)
+    """Seed Python, NumPy and PyTorch, and use one CPU thread (fastest here).
+
+    ``seed`` lies in ``[0, 2**32 - 1]`` (NumPy's limit).
+    """
+    seed = check_seed("seed", seed)
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
@@ -67,6 +90,52 @@ class Data:
     y_val: torch.Tensor
     x_test: torch.Tensor | None = None
     y_test: torch.Tensor | None = None
+
+    def __post_init__(self) -> None:
+        splits = [
+            ("train", self.x_train, self.y_train),
+            ("val", self.x_val, self.y_val),
+        ]
+        if (self.x_test is None) != (self.y_test is None):
+            raise ValueError("x_test and y_test must be given together, or neither")
+        if self.x_test is not None:
+            splits.append(("test", self.x_test, self.y_test))
+        for name, x, y in splits:
+            if (
+                not isinstance(x, torch.Tensor)
+                or x.ndim != 2
+                or not x.is_floating_point()
+            ):
+                raise TypeError(
+                    f"x_{name} must be a 2-d floating-point tensor, got "
+                    f"{type(x).__name__}"
+                    + (
+                        f" {tuple(x.shape)} {x.dtype}"
+                        if isinstance(x, torch.Tensor)
+                        else ""
+                    )
+                )
+            if (
+                not isinstance(y, torch.Tensor)
+                or y.ndim != 1
+                or y.is_floating_point()
+                or y.is_complex()
+                or y.dtype == torch.bool
+            ):
+                raise TypeError(f"y_{name} must be a 1-d tensor of integer labels")
+            if len(x) != len(y):
+                raise ValueError(
+                    f"x_{name} has {len(x)} rows but y_{name} has {len(y)} labels"
+                )
+            if x.shape[1] != self.x_train.shape[1]:
+                raise ValueError(
+                    f"x_{name} has {x.shape[1]} features, x_train has "
+                    f"{self.x_train.shape[1]}"
+                )
+            if len(y) and int(y.min()) < 0:
+                raise ValueError(f"y_{name} holds a negative label")
+        if len(self.y_train) == 0:
+            raise ValueError("the training split must not be empty")
 
     @property
     def n_features(self) -> int:
@@ -116,6 +185,10 @@ def digits(
     )
     x, y = load_digits(return_X_y=True)
     if classes is not None:
+        if isinstance(classes, (str, bytes)) or not isinstance(classes, Iterable):
+            raise TypeError(
+                f"classes must be a sequence of digits, got {type(classes).__name__}"
+            )
         classes = [check_int("classes[i]", c, minimum=0) for c in classes]
         if not classes or len(set(classes)) != len(classes) or max(classes) > 9:
             raise ValueError("classes must be distinct digits between 0 and 9")
@@ -165,12 +238,29 @@ def mlp(
 ) -> nn.Sequential:
     """A multilayer perceptron with seeded initialisation, in :data:`DTYPE` (float64).
 
-    ``norm=True`` adds a ``LayerNorm`` after each hidden linear layer.
+    ``norm=True`` adds a ``LayerNorm`` after each hidden linear layer. ``seed`` lies
+    in ``[0, 2**32 - 1]``; the model may hold at most 100,000,000 weights.
     """
     in_features = check_int("in_features", in_features, minimum=1)
     out_features = check_int("out_features", out_features, minimum=1)
-    hidden = [check_int("hidden[i]", h, minimum=1) for h in hidden]
-    torch.manual_seed(check_int("seed", seed, minimum=0))
+    if isinstance(hidden, (str, bytes)) or not isinstance(hidden, Iterable):
+        raise TypeError(
+            f"hidden must be a sequence of layer widths, got {type(hidden).__name__}"
+        )
+    hidden = [check_int(f"hidden[{i}]", h, minimum=1) for i, h in enumerate(hidden)]
+    seed = check_seed("seed", seed)
+    if not callable(activation):
+        raise TypeError(f"activation must be callable, got {type(activation).__name__}")
+    if not isinstance(norm, bool):
+        raise TypeError(f"norm must be a bool, got {type(norm).__name__}")
+    widths = [in_features, *hidden, out_features]
+    weights = sum((a + 1) * b for a, b in zip(widths, widths[1:]))
+    if weights > MAX_WEIGHTS:
+        raise ValueError(
+            f"in_features, hidden and out_features give {weights} weights, more than "
+            f"{MAX_WEIGHTS:,}"
+        )
+    torch.manual_seed(seed)
     layers: list[nn.Module] = []
     width = in_features
     for h in hidden:
@@ -226,8 +316,9 @@ def evaluate(
     entropy by default) averaged over the split. The model is put in eval mode for the
     evaluation and back in train mode after.
     """
-    if split not in ("train", "val", "test"):
-        raise ValueError(f"split must be 'train', 'val' or 'test', got {split!r}")
+    _check_model_data(model, data)
+    split = check_str("split", split, ("train", "val", "test"))
+    _check_loss_fn(loss_fn)
     x, y = getattr(data, f"x_{split}"), getattr(data, f"y_{split}")
     if x is None:
         raise ValueError(
@@ -268,17 +359,35 @@ def fit(
     a checkpoint with ``start_epoch=e`` sees exactly the batches of an uninterrupted
     run.
     """
+    _check_model_data(model, data)
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(
+            f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}"
+        )
+    if scheduler is not None:
+        if not isinstance(scheduler, LRScheduler):
+            raise TypeError(
+                "scheduler must be a torch LRScheduler or None, got "
+                f"{type(scheduler).__name__}"
+            )
+        if scheduler.optimizer is not optimizer:
+            raise ValueError("scheduler drives another optimizer than optimizer")
     epochs = check_int("epochs", epochs, minimum=1)
     batch_size = check_int("batch_size", batch_size, minimum=1)
-    seed = check_int("seed", seed, minimum=0)
-    start_epoch = check_int("start_epoch", start_epoch, minimum=0)
+    seed = check_seed("seed", seed)
+    start_epoch = check_int("start_epoch", start_epoch, minimum=0, maximum=2**62)
     max_loss = check_real("max_loss", max_loss, minimum=0.0, min_inclusive=False)
-    if interval not in ("step", "epoch"):
-        raise ValueError(f"interval must be 'step' or 'epoch', got {interval!r}")
+    interval = check_str("interval", interval, ("step", "epoch"))
+    _check_loss_fn(loss_fn)
     loss_fn = loss_fn or nn.functional.cross_entropy
     plateau = isinstance(scheduler, ReduceLROnPlateau)
     n = len(data.y_train)
     per_epoch = math.ceil(n / batch_size)
+    if epochs * per_epoch > MAX_FIT_STEPS:
+        raise ValueError(
+            f"epochs={epochs} of {per_epoch} batches is {epochs * per_epoch} steps, "
+            f"more than {MAX_FIT_STEPS:,}"
+        )
     groups = optimizer.param_groups
     lr = np.full((epochs * per_epoch, len(groups)), np.nan)
     train_loss = np.full(epochs * per_epoch, np.nan)
@@ -321,6 +430,12 @@ def run_seeds(
     run: Callable[[int], History], seeds: Iterable[int] = (0, 1, 2)
 ) -> list[History]:
     """Call ``run(seed)`` for every seed, each after :func:`seed_everything` (seed)."""
+    if not callable(run):
+        raise TypeError(f"run must be callable, got {type(run).__name__}")
+    if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Iterable):
+        raise TypeError(
+            f"seeds must be an iterable of seeds, got {type(seeds).__name__}"
+        )
     out = []
     for seed in seeds:
         seed_everything(seed)

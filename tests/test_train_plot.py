@@ -7,7 +7,16 @@ import torch
 from torch.optim.lr_scheduler import ReduceLROnPlateau, StepLR
 
 from lrlib import plot as lp
-from lrlib.train import digits, fit, mlp, run_seeds, seed_everything, summarize
+from lrlib.train import (
+    Data,
+    digits,
+    evaluate,
+    fit,
+    mlp,
+    run_seeds,
+    seed_everything,
+    summarize,
+)
 
 
 @pytest.fixture(scope="module")
@@ -217,3 +226,99 @@ def test_plot_final_uses_ddof_1_and_counts_runs_that_are_not_finite():
     tops = sorted(float(cap.get_ydata()[0]) for cap in caps)
     assert np.allclose(tops, [2.0 - np.sqrt(2), 2.0 + np.sqrt(2)])
     plt.close("all")
+
+
+# ------------------------------------------------------------- train: bad arguments
+
+
+def small_run_args(data):
+    model = mlp(data.n_features, data.n_classes, (4,))
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    return model, opt
+
+
+@pytest.mark.parametrize(
+    "change,exc,name",
+    [
+        (dict(model=None), TypeError, "model"),
+        (dict(model="mlp"), TypeError, "model"),
+        (dict(data=None), TypeError, "data"),
+        (dict(data=(1, 2)), TypeError, "data"),
+        (dict(optimizer=None), TypeError, "optimizer"),
+        (dict(scheduler="step"), TypeError, "scheduler"),
+        (dict(loss_fn=3), TypeError, "loss_fn"),
+        (dict(interval=None), TypeError, "interval"),
+        (dict(seed=2**64), ValueError, "seed"),
+        (dict(seed=2**32), ValueError, "seed"),
+        (dict(epochs=2**62), ValueError, "epochs"),
+        (dict(start_epoch=2**63), ValueError, "start_epoch"),
+        (dict(max_loss=float("nan")), ValueError, "max_loss"),
+    ],
+)
+def test_fit_names_a_bad_argument(data, change, exc, name):
+    model, opt = small_run_args(data)
+    kwargs = dict(model=model, data=data, optimizer=opt, scheduler=None, epochs=1)
+    with pytest.raises(exc, match=name):
+        fit(**{**kwargs, **change})
+
+
+def test_fit_refuses_a_scheduler_of_another_optimizer(data):
+    model, opt = small_run_args(data)
+    other = torch.optim.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(ValueError, match="scheduler"):
+        fit(model, data, opt, StepLR(other, 2), epochs=1)
+
+
+def test_evaluate_names_bad_arguments(data):
+    model, _ = small_run_args(data)
+    with pytest.raises(TypeError, match="model"):
+        evaluate(None, data)
+    with pytest.raises(TypeError, match="data"):
+        evaluate(model, None)
+    with pytest.raises(TypeError, match="split"):
+        evaluate(model, data, split=1)
+    with pytest.raises(ValueError, match="split"):
+        evaluate(model, data, split="test")  # no test split here
+
+
+@pytest.mark.parametrize(
+    "call,exc,name",
+    [
+        (lambda: mlp(64, 10, seed=2**64), ValueError, "seed"),
+        (lambda: mlp(64, 10, seed=-1), ValueError, "seed"),
+        (lambda: mlp(64, 10, hidden=5), TypeError, "hidden"),
+        (lambda: mlp(64, 10, hidden="64"), TypeError, "hidden"),
+        (lambda: mlp(64, 10, hidden=[64, 0]), ValueError, "hidden\\[1\\]"),
+        (lambda: mlp(2**40, 10), ValueError, "weights"),
+        (lambda: mlp(64, 10, activation=3), TypeError, "activation"),
+        (lambda: mlp(64, 10, norm=1), TypeError, "norm"),
+        (lambda: seed_everything(2**32), ValueError, "seed"),
+        (lambda: digits(val_fraction=1 - 1e-9), ValueError, "val_fraction"),
+        (lambda: digits(classes=5), TypeError, "classes"),
+        (lambda: summarize([1]), TypeError, "histories"),
+        (lambda: summarize("abc"), TypeError, "histories"),
+        (lambda: run_seeds(None), TypeError, "run"),
+        (lambda: run_seeds(lambda s: s, seeds=None), TypeError, "seeds"),
+        (lambda: run_seeds(lambda s: s, seeds=[2**63]), ValueError, "seed"),
+    ],
+)
+def test_train_helpers_name_bad_arguments(call, exc, name):
+    with pytest.raises(exc, match=name):
+        call()
+
+
+def test_data_checks_its_tensors(data):
+    x, y = data.x_train, data.y_train
+    with pytest.raises(TypeError, match="x_train"):
+        Data(x.numpy(), y, data.x_val, data.y_val)
+    with pytest.raises(TypeError, match="y_val"):
+        Data(x, y, data.x_val, data.y_val.to(torch.float64))
+    with pytest.raises(ValueError, match="y_train"):
+        Data(x, y[:-1], data.x_val, data.y_val)
+    with pytest.raises(ValueError, match="x_test"):
+        Data(x, y, data.x_val, data.y_val, x_test=data.x_val)
+    with pytest.raises(ValueError, match="features"):
+        Data(x, y, data.x_val[:, :3], data.y_val)
+    with pytest.raises(ValueError, match="empty"):
+        Data(x[:0], y[:0], data.x_val, data.y_val)
+    assert Data(x[:5], y[:5], data.x_val, data.y_val).n_features == 64
