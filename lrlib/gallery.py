@@ -1,8 +1,9 @@
 """The book's schedule gallery: one small curve per schedule, each tied to its chapter.
 
-The landing page of the book shows these thumbnails (rendered at build time by ``tools/gallery.py``), so the
-gallery always draws what the current code computes. Each curve comes from an ``lrlib`` closed form or from
-tracing a real PyTorch scheduler with :func:`lrlib.lr_trace`.
+The landing page of the book shows these thumbnails (rendered at build time by
+``tools/gallery.py``), so the gallery always draws what the current code computes. Each
+curve comes from an ``lrlib`` closed form or from tracing a real PyTorch scheduler with
+:func:`lrlib.lr_trace`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import numpy as np
 from torch.optim.lr_scheduler import CyclicLR, LambdaLR, OneCycleLR, ReduceLROnPlateau
 
 from . import lambdas, schedules
+from ._validate import check_int
 from .range_test import range_test_lrs
 from .trace import lr_trace, toy_optimizer
 
@@ -26,7 +28,8 @@ _STEPS = np.arange(_N)
 
 @dataclass(frozen=True)
 class GalleryItem:
-    """One thumbnail: a title, the chapter (a docname such as ``chapters/03_...``) and its curve(s).
+    """One thumbnail: a title, the chapter (a docname such as ``chapters/03_...``) and
+    its curve(s).
 
     ``curve()`` returns an array of shape ``(steps, curves)`` of learning rates.
     """
@@ -220,14 +223,30 @@ GALLERY: tuple[GalleryItem, ...] = (
 def render_thumbnail(
     item: GalleryItem, path: str | Path, *, color_index: int = 0
 ) -> Path:
-    """Draw ``item``'s curve(s) as a small PNG (about 3 x 1.6 inches at 60 dpi) and return its path."""
+    """Draw ``item``'s curve(s) as a small PNG (about 3 x 1.6 inches at 60 dpi) and
+    return its path.
+
+    ``path`` is a ``str`` or ``Path`` ending in ``.png``; ``color_index`` (an integer
+    ``>= 0``) picks the first colour of the book's palette. The curve must be a finite,
+    non-negative ``(steps, curves)`` array.
+    """
     from matplotlib.figure import Figure
 
     from .plot import COLORS
 
     if not isinstance(item, GalleryItem):
         raise TypeError(f"item must be a GalleryItem, got {type(item).__name__}")
+    if not isinstance(path, (str, Path)):
+        raise TypeError(f"path must be a str or Path, got {type(path).__name__}")
+    if Path(path).suffix.lower() != ".png":
+        raise ValueError(f"path must end in .png, got {str(path)!r}")
+    color_index = check_int("color_index", color_index, minimum=0)
     lrs = np.asarray(item.curve(), dtype=float)
+    if lrs.ndim != 2 or not lrs.size or not np.all(np.isfinite(lrs)) or lrs.min() < 0:
+        raise ValueError(
+            f"item {item.key!r}: curve() must return a finite, non-negative "
+            f"(steps, curves) array, got shape {lrs.shape}"
+        )
     fig = Figure(figsize=(3.0, 1.6), dpi=60, layout="constrained")
     ax = fig.add_subplot()
     for j in range(lrs.shape[1]):
