@@ -1,8 +1,9 @@
 """Sphinx extension: the ``{schedule-gallery}`` directive of the landing page.
 
-It renders one thumbnail per schedule in :data:`lrlib.gallery.GALLERY` at build time (so the gallery shows what
-the current code computes) and lays them out as sphinx-design cards, each linking to its chapter. Schedules whose
-chapter is not part of the book yet are left out, so the gallery never links to a missing page.
+It renders one thumbnail per schedule in :data:`lrlib.gallery.GALLERY` at build time (so
+the gallery shows what the current code computes) and lays them out as sphinx-design
+cards, each linking to its chapter. Schedules whose chapter is not part of the book yet
+are left out, so the gallery never links to a missing page.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from docutils.statemachine import StringList
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
-#: Thumbnails go here, relative to the book's source folder (inside the build folder, so git ignores them).
+#: Thumbnails go here, relative to the book's source folder (inside the build folder, so
+#: git ignores them).
 THUMBNAILS = Path("_build") / ".gallery"
 
 

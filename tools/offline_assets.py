@@ -1,20 +1,23 @@
 """Sphinx extension: serve every script the book needs from its own ``_static/``.
 
-By default a Jupyter Book page loads require.js and the widget manager from cdnjs/jsdelivr, MathJax from
-jsdelivr and (on demand) thebe from unpkg. This extension makes the built book self-contained:
+By default a Jupyter Book page loads require.js and the widget manager from
+cdnjs/jsdelivr, MathJax from jsdelivr and (on demand) thebe from unpkg. This extension
+makes the built book self-contained:
 
-1. At build time it fetches pinned releases of those packages from the npm registry (``npm pack``) into a cache
-   (``.cache/vendor``, reused by later builds), and after the build copies the files pages need into
-   ``_build/html/_static/vendor/``. Nothing is vendored in git.
-2. It points myst-nb (``nb_ipywidgets_js``), Sphinx (``mathjax_path``) and sphinx-thebe at those copies. The
-   widget manager finds its icon fonts through require.js, so a small config script maps its module path into
-   ``_static/vendor`` before it loads.
-3. It replaces sphinx-thebe's configuration script by one that is registered once. sphinx-thebe registers its
-   script while documents are read, after the HTML builder exists, and Sphinx then writes it into every page
-   twice (the browser reports ``Identifier 'THEBE_JS_URL' has already been declared``).
+1. At build time it fetches pinned releases of those packages from the npm registry
+   (``npm pack``) into a cache (``.cache/vendor``, reused by later builds), and after
+   the build copies the files pages need into ``_build/html/_static/vendor/``. Nothing
+   is vendored in git.
+2. It points myst-nb (``nb_ipywidgets_js``), Sphinx (``mathjax_path``) and sphinx-thebe
+   at those copies. The widget manager finds its icon fonts through require.js, so a
+   small config script maps its module path into ``_static/vendor`` before it loads.
+3. It replaces sphinx-thebe's configuration script by one that is registered once.
+   sphinx-thebe registers its script while documents are read, after the HTML builder
+   exists, and Sphinx then writes it into every page twice (the browser reports
+   ``Identifier 'THEBE_JS_URL' has already been declared``).
 
-If ``npm`` is missing or the registry cannot be reached, the build still succeeds: pages then load these scripts
-from their public CDNs, and the build log says so.
+If ``npm`` is missing or the registry cannot be reached, the build still succeeds: pages
+then load these scripts from their public CDNs, and the build log says so.
 """
 
 from __future__ import annotations
@@ -60,22 +63,27 @@ EMBED_AMD_JS = f"{VENDOR}/@jupyter-widgets/html-manager/dist/embed-amd.js"
 MATHJAX_JS = f"{VENDOR}/mathjax/es5/tex-mml-chtml.js"
 THEBE_JS = f"{VENDOR}/thebe/lib/index.js"
 
-#: require.js must resolve the widget manager's own module path inside our vendor folder: webpack derives the URL
-#: of the icon fonts from it. ``data-content_root`` (Sphinx >= 7.2) is the relative path from a page to the root.
+#: require.js must resolve the widget manager's own module path inside our vendor
+#: folder: webpack derives the URL of the icon fonts from it. ``data-content_root``
+#: (Sphinx >= 7.2) is the relative path from a page to the root.
 WIDGETS_CONFIG = """\
-// Written by tools/offline_assets.py: resolve @jupyter-widgets modules inside this book's _static/vendor.
+// Written by tools/offline_assets.py: resolve @jupyter-widgets modules inside this
+// book's _static/vendor.
 (function () {
   var root = document.documentElement.dataset.content_root || "./";
-  require.config({ paths: { "@jupyter-widgets": root + "_static/vendor/@jupyter-widgets" } });
+  var widgets = root + "_static/vendor/@jupyter-widgets";
+  require.config({ paths: { "@jupyter-widgets": widgets } });
 })();
 """
 
-#: The widget manager typesets labels with MathJax 2's ``MathJax.Hub.Queue``; the book loads MathJax 3, which has
-#: no ``Hub`` (the browser reports "Cannot read properties of undefined (reading 'Queue')"). This bridges the one
-#: call. It is our own file, served in both modes, and its listener is registered before the manager's.
+#: The widget manager typesets labels with MathJax 2's ``MathJax.Hub.Queue``; the book
+#: loads MathJax 3, which has no ``Hub`` (the browser reports "Cannot read properties of
+#: undefined (reading 'Queue')"). This bridges the one call. It is our own file, served
+#: in both modes, and its listener is registered before the manager's.
 MATHJAX_BRIDGE_JS = "mathjax2-bridge.js"
 MATHJAX_BRIDGE = """\
-// Written by tools/offline_assets.py: let the widget manager's MathJax 2 call typeset with MathJax 3.
+// Written by tools/offline_assets.py: let the widget manager's MathJax 2 call
+// typeset with MathJax 3.
 document.addEventListener("DOMContentLoaded", function () {
   var mj = window.MathJax;
   if (!mj || mj.Hub || !mj.version) return;
@@ -96,7 +104,8 @@ THEBE_CONFIG = (
     'const thebe_selector_input = "{selector_input}"; '
     'const thebe_selector_output = "{selector_output}"'
 )
-#: The local copy, relative to the page's root (``data-content_root``, as in ``WIDGETS_CONFIG``).
+#: The local copy, relative to the page's root (``data-content_root``, as in
+#: ``WIDGETS_CONFIG``).
 THEBE_LOCAL_URL = (
     f'(document.documentElement.dataset.content_root || "./") + "_static/{THEBE_JS}"'
 )
@@ -109,7 +118,8 @@ def _cache_dir(app: Sphinx) -> Path:
 
 
 def _fetch(name: str, version: str, cache: Path) -> Path:
-    """Return the unpacked npm package ``name@version``, fetching it with ``npm pack`` if not cached."""
+    """Return the unpacked npm package ``name@version``, fetching it with ``npm pack``
+    if it is not cached."""
     target = cache / f"{name.replace('/', '__')}-{version}"
     if (target / "package.json").is_file():
         return target
@@ -135,7 +145,8 @@ def _fetch(name: str, version: str, cache: Path) -> Path:
         if result.returncode != 0:
             lines = (result.stderr or result.stdout).strip().splitlines()
             raise RuntimeError(
-                f"npm pack {name}@{version} failed: {lines[-1] if lines else result.returncode}"
+                f"npm pack {name}@{version} failed: "
+                f"{lines[-1] if lines else result.returncode}"
             )
         tarball = Path(tmp) / json.loads(result.stdout)[0]["filename"]
         unpacked = Path(tmp) / "unpacked"
@@ -150,7 +161,7 @@ def _fetch(name: str, version: str, cache: Path) -> Path:
 
 
 def _configure(app: Sphinx, config: Any) -> None:
-    """Fetch the packages and point the page scripts at them, or fall back to the CDNs."""
+    """Fetch the packages and point the page scripts at them, or fall back to CDNs."""
     cache = _cache_dir(app)
     fetched: dict[str, Path] = {}
     try:
@@ -164,8 +175,9 @@ def _configure(app: Sphinx, config: Any) -> None:
         KeyError,
     ) as error:
         logger.info(
-            "offline_assets: could not fetch the page scripts from the npm registry (%s). FALLING BACK to public "
-            "CDNs: the book works, but its pages load require.js, the widget manager, MathJax and thebe from "
+            "offline_assets: could not fetch the page scripts from the npm registry "
+            "(%s). FALLING BACK to public CDNs: the book works, but its pages load "
+            "require.js, the widget manager, MathJax and thebe from "
             "cdnjs.cloudflare.com, cdn.jsdelivr.net and unpkg.com.",
             error,
             color="red",
@@ -181,17 +193,19 @@ def _configure(app: Sphinx, config: Any) -> None:
         REQUIRE_JS: {},
         WIDGETS_CONFIG_JS: {},
         MATHJAX_BRIDGE_JS: {},
-        # Only widget modules that the manager does not bundle would be fetched from here; the book uses none.
+        # Only widget modules that the manager does not bundle would be fetched from
+        # here; the book uses none.
         EMBED_AMD_JS: {"data-jupyter-widgets-cdn": "_static/vendor/npm/"},
     }
     config.mathjax_path = MATHJAX_JS
     logger.info(
-        "offline_assets: pages load require.js, the widget manager, MathJax and thebe from _static/vendor"
+        "offline_assets: pages load require.js, the widget manager, MathJax and "
+        "thebe from _static/vendor"
     )
 
 
 def _replace_thebe_config(app: Sphinx, config: Any) -> None:
-    """Drop sphinx-thebe's per-read config script and add an equivalent one exactly once."""
+    """Drop sphinx-thebe's per-read config script; add an equivalent one, once."""
     for listener in list(app.events.listeners.get("env-before-read-docs", [])):
         if getattr(listener.handler, "__name__", "") == "init_thebe_core":
             app.disconnect(listener.id)
