@@ -175,6 +175,17 @@ def _numbers(name: str, values: Any, *, ndims: tuple[int, ...] = (1,)) -> np.nda
     return array
 
 
+def _one_group(name: str, values: Any) -> np.ndarray:
+    """``values`` as one value per step: 1-D, or 2-D with a single column."""
+    array = _numbers(name, values, ndims=(1, 2))
+    if array.ndim == 2 and array.shape[1] != 1:
+        raise ValueError(
+            f"{name} has {array.shape[1]} parameter groups (shape {array.shape}): "
+            "give one group's values"
+        )
+    return array.reshape(-1)
+
+
 def new_axes(
     figsize: tuple[float, float] | None = None, ncols: int = 1, nrows: int = 1
 ) -> tuple[Figure, Any]:
@@ -350,9 +361,12 @@ def plot_lr_momentum(
     title: str | None = None,
 ) -> tuple[Axes, Axes]:
     """LR (left axis) and momentum (right axis) against the step, e.g. for
-    ``OneCycleLR``; returns both axes."""
-    lr_values = _numbers("lr", lr).ravel()
-    momentum_values = _numbers("momentum", momentum).ravel()
+    ``OneCycleLR``; returns both axes.
+
+    ``lr`` and ``momentum`` are one value per step, or one group's column of
+    :func:`lrlib.group_trace` (shape ``(steps, 1)``)."""
+    lr_values = _one_group("lr", lr)
+    momentum_values = _one_group("momentum", momentum)
     if len(lr_values) != len(momentum_values):
         raise ValueError(
             f"lr has {len(lr_values)} values and momentum {len(momentum_values)}: "

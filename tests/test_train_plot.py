@@ -119,6 +119,8 @@ def test_plots_label_axes():
     ax = lp.plot_groups(np.ones((5, 2)), names=["backbone", "head"])
     assert [ln.get_label() for ln in ax.lines] == ["backbone", "head"]
     left, right = lp.plot_lr_momentum(np.ones(5), np.ones(5))
+    # one group's column of group_trace, as chapter 05 passes it
+    lp.plot_lr_momentum(np.ones((5, 1)), np.ones((5, 1)))
     assert right.get_ylabel() == "momentum"
     ax = lp.plot_runs({"x": np.array([[1.0, 0.5, np.nan], [1.0, 0.7, 0.2]])})
     assert ax.get_xlabel() == "epoch"
@@ -184,6 +186,7 @@ def _axes():
         (lambda: lp.plot_groups(np.ones(3)), ValueError, "lrs"),
         (lambda: lp.plot_groups(np.ones((3, 2)), names="ab"), TypeError, "names"),
         (lambda: lp.plot_lr_momentum([1, 2], [1]), ValueError, "momentum"),
+        (lambda: lp.plot_lr_momentum(np.ones((3, 2)), np.ones(3)), ValueError, "lr"),
         (lambda: lp.mark_steps(None, [1]), TypeError, "ax"),
         (lambda: lp.mark_steps(_axes(), [np.inf]), ValueError, "steps"),
         (lambda: lp.new_axes(figsize=5), TypeError, "figsize"),
