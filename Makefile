@@ -1,11 +1,5 @@
 # Learning-Rate Schedules in PyTorch: build, test and edit the book.
-#   make book       build the HTML book into _build/html
-#   make test       the whole suite: lrlib tests, nbval on every notebook (as stored, under other arithmetic
-#                   and with every model's initial weights moved by one ulp), a strict book build, and the
-#                   built pages checked in headless Chromium (installed from Debian's packages if missing)
-#   make lab        JupyterLab on the chapters
-#   make notebooks  re-execute every notebook in place from a fresh kernel (before committing)
-#   make notebook NB=chapters/xx.ipynb   the same for one notebook
+# `make help` lists every target with its one-line help (the `## ` comment after it).
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 PYTHON ?= python3
@@ -19,32 +13,48 @@ NOTEBOOKS := $(sort $(wildcard chapters/*.ipynb))
 export OMP_NUM_THREADS := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: book test lab notebooks notebook unit nbval nbval-portability nbval-scalar nbval-nudged strict-book \
-	browser chromium clean setup
+.PHONY: help book test lab notebooks notebook unit nbval nbval-portability nbval-scalar nbval-nudged \
+	strict-book browser chromium clean setup kernel lint typecheck mypy wheel-test
+.DEFAULT_GOAL := help
 
-setup: $(STAMP)
+help: ## this list
+	@awk 'BEGIN {FS = ":[^#]*## "} /^[a-zA-Z_-]+:[^#]*## / {printf "  make %-18s %s\n", $$1, $$2}' \
+	    $(MAKEFILE_LIST)
+
+setup: $(STAMP) ## create .venv, install requirements.txt and the book's kernel spec
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(MAKE) --no-print-directory kernel
 	@touch $@
 
-book: $(STAMP)
+# The kernel spec "python3" in .venv, with this Makefile's settings in its "env": a kernel
+# gets them however it is started (make lab, a hand-run `jupyter lab`, nbconvert, nbval),
+# so the numbers match the book on every route. Its name and display name are those of
+# every notebook's kernelspec, so opening a notebook in Lab changes nothing in it.
+kernel: ## (re)install the python3 kernel spec into .venv with OMP_NUM_THREADS=1
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 \
+	    --display-name "Python 3 (ipykernel)" \
+	    --env OMP_NUM_THREADS $(OMP_NUM_THREADS) \
+	    --env PYDEVD_DISABLE_FILE_VALIDATION $(PYDEVD_DISABLE_FILE_VALIDATION) >/dev/null
+
+book: $(STAMP) ## build the HTML book into _build/html, executing every notebook afresh
 	rm -rf _build/html _build/.doctrees _build/jupyter_execute
 	$(BIN)/python tools/build_book.py build . --warningiserror --keep-going
 	@test -d _build/html/_static/vendor || echo "NOTE: npm or its registry was unavailable, so the pages load" \
 	    "require.js, the widget manager, MathJax and thebe from public CDNs (see tools/offline_assets.py)"
 	@echo "Book written to $(CURDIR)/_build/html/index.html"
 
-unit: $(STAMP)
+unit: $(STAMP) ## lrlib's unit and property tests (not the browser tests)
 	$(BIN)/python -m pytest tests -p no:cacheprovider --ignore=tests/browser
 
 NBVAL = $(BIN)/python -m pytest -p no:cacheprovider -n 2 --dist loadfile --nbval $(NOTEBOOKS) \
 	--nbval-sanitize-with tests/sanitize.cfg --nbval-cell-timeout=120
 
 # Re-run every notebook and compare each output with the stored one.
-nbval: $(STAMP)
+nbval: $(STAMP) ## re-run every notebook, compare its outputs with the stored ones
 	$(NBVAL)
 
 # The portability check: the stored outputs must come out the same under other arithmetic on this machine.
@@ -52,38 +62,66 @@ nbval: $(STAMP)
 #                 other tanh/exp/softmax in the last bits, as on another CPU;
 #   nbval-nudged  every model's initial weights moved by one ulp (lrlib/_canary.py): a number that a last-bit
 #                 change moves is chaotic, and would differ on another CPU too.
-nbval-portability: nbval-scalar nbval-nudged
+nbval-portability: nbval-scalar nbval-nudged ## nbval-scalar and nbval-nudged (below)
 
-nbval-scalar: $(STAMP)
+nbval-scalar: $(STAMP) ## nbval under ATen's scalar kernels and MKL's COMPATIBLE path
 	ATEN_CPU_CAPABILITY=default MKL_CBWR=COMPATIBLE $(NBVAL)
 
-nbval-nudged: $(STAMP)
+nbval-nudged: $(STAMP) ## nbval with every model's initial weights moved by one ulp
 	LRLIB_NUDGE_WEIGHTS=1 $(NBVAL)
 
-strict-book: book
+# The strict book build of `make test` renders the stored outputs (BOOK_EXECUTE=off, read
+# by tools/build_book.py) instead of executing every notebook a fourth time: nbval and
+# the two portability passes, which run before it, have just shown that those outputs are
+# what a fresh run prints. `make book` alone still executes every notebook.
+strict-book: $(STAMP) ## the strict book build from the stored outputs (part of make test)
+	BOOK_EXECUTE=off $(MAKE) --no-print-directory book
 
 # Headless Chromium for the browser tests: Debian's package (Playwright drives it through executable_path).
 CHROMIUM ?= /usr/bin/chromium
 export CHROMIUM
-chromium:
+chromium: ## install Debian's chromium for the browser tests if missing
 	@test -x "$(CHROMIUM)" || { \
 	    echo "installing Debian's chromium package for the browser tests"; \
 	    SUDO=$$(test "$$(id -u)" -eq 0 || echo sudo); \
 	    $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
-# Checks the pages of the last `make book` (run `make book` first; `make test` does).
-browser: $(STAMP) chromium
+# Checks the pages of the last `make book` (run `make book` first; `make test` does), and
+# a chapter opened in a JupyterLab that the test starts and stops.
+browser: $(STAMP) chromium ## the built pages and JupyterLab in headless Chromium
 	$(BIN)/python -m pytest tests/browser -p no:cacheprovider
 
-test: unit nbval nbval-portability strict-book browser
+LINTED := lrlib tests tools benchmarks chapters
+lint: $(STAMP) ## ruff format --check and ruff check (88 columns) on code and chapters
+	$(BIN)/ruff format --check $(LINTED)
+	$(BIN)/ruff check $(LINTED)
 
-lab: $(STAMP)
-	$(BIN)/jupyter lab chapters/
+MYPY_MODULES ?= lrlib
+typecheck: $(STAMP) ## mypy --strict on lrlib (settings in pyproject.toml)
+	$(BIN)/python -m mypy $(MYPY_MODULES)
 
-notebooks: $(STAMP)
+mypy: typecheck ## the same as make typecheck
+
+# Builds lrlib's wheel, installs it without extras into a clean venv (cached under
+# .cache/wheel-test, no system site packages) next to torch and numpy only, and runs the
+# core there (tools/wheel_test.py).
+wheel-test: $(STAMP) ## the wheel in a clean venv with only torch and numpy
+	$(BIN)/python tools/wheel_test.py
+
+# Cheap checks first, so a lint or type error shows in seconds, not after the notebooks.
+test: lint typecheck unit wheel-test nbval nbval-portability strict-book browser ## the whole suite
+
+# As root (containers, cloud machines) JupyterLab needs --allow-root; LAB_ARGS adds options,
+# e.g. on a remote machine: make lab LAB_ARGS="--no-browser --ip=0.0.0.0 --port=8888"
+LAB_ARGS ?=
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
+lab: $(STAMP) ## JupyterLab on chapters/ (LAB_ARGS="--no-browser --ip=... --port=...")
+	$(BIN)/jupyter lab $(ALLOW_ROOT) $(LAB_ARGS) chapters/
+
+notebooks: $(STAMP) ## re-execute every notebook in place (before committing)
 	@for nb in $(NOTEBOOKS); do $(MAKE) --no-print-directory notebook NB=$$nb; done
 
-notebook: $(STAMP)
+notebook: $(STAMP) ## re-execute NB=chapters/xx.ipynb in place; prints time and size
 	@test -n "$(NB)" || { echo "usage: make notebook NB=chapters/xx.ipynb"; exit 2; }
 	@echo "executing $(NB)"
 	@start=$$(date +%s); \
@@ -92,5 +130,5 @@ notebook: $(STAMP)
 	$(BIN)/python tools/normalize_notebook.py "$(NB)"; \
 	echo "  $$(( $$(date +%s) - start )) s, $$(du -k "$(NB)" | cut -f1) KiB"
 
-clean:
+clean: ## remove _build
 	rm -rf _build

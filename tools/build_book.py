@@ -13,6 +13,13 @@ here:
 * ``sphinx_jupyterbook_latex`` 1.0 adds nodes and per-document transforms that act only
   for LaTeX builders.
 
+``BOOK_EXECUTE`` (``off``, ``force``, ``auto``, ``cache`` or ``inline``), when set,
+overrides ``execute.execute_notebooks`` of ``_config.yml`` for this build only.
+``make test`` builds with ``BOOK_EXECUTE=off``: nbval has just shown that the stored
+outputs are what a fresh run prints, so the strict build renders them instead of
+running every notebook a fourth time. ``make book`` leaves it unset and so executes
+every notebook.
+
 Usage: ``python tools/build_book.py build . --warningiserror --keep-going``
 """
 
@@ -28,6 +35,7 @@ from jupyter_book import sphinx as jb_sphinx
 from jupyter_book.cli import main as jb_main
 
 DECLARED_SAFE = ("sphinx_multitoc_numbering", "sphinx_jupyterbook_latex")
+EXECUTE_MODES = ("off", "force", "auto", "cache", "inline")
 
 
 def _jobs() -> int:
@@ -37,6 +45,22 @@ def _jobs() -> int:
     if not value.isdigit() or int(value) < 1:
         raise SystemExit(f"BOOK_JOBS must be a positive integer, got {value!r}")
     return int(value)
+
+
+def _confoverrides() -> dict[str, Any]:
+    mode = os.environ.get("BOOK_EXECUTE", "")
+    if not mode:
+        return {}
+    if mode not in EXECUTE_MODES:
+        raise SystemExit(f"BOOK_EXECUTE must be one of {EXECUTE_MODES}, got {mode!r}")
+    return {"nb_execution_mode": mode}
+
+
+def _build_sphinx(build: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    overrides = _confoverrides()
+    if overrides:
+        kwargs["confoverrides"] = {**(kwargs.get("confoverrides") or {}), **overrides}
+    return build(*args, jobs=_jobs(), **kwargs)
 
 
 def _declared_safe(setup: Callable[[Any], Any]) -> Callable[[Any], dict[str, Any]]:
@@ -54,5 +78,5 @@ if __name__ == "__main__":
         module = importlib.import_module(name)
         module.setup = _declared_safe(module.setup)  # type: ignore[attr-defined]
     # The command imports build_sphinx from jupyter_book.sphinx when it runs.
-    jb_sphinx.build_sphinx = functools.partial(jb_sphinx.build_sphinx, jobs=_jobs())
+    jb_sphinx.build_sphinx = functools.partial(_build_sphinx, jb_sphinx.build_sphinx)
     sys.exit(jb_main.main())

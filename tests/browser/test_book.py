@@ -1,8 +1,9 @@
 """The built book in a real browser (headless Chromium driven by Playwright).
 
-Run after ``make book`` (``make browser`` does both in order). For every page of ``_build/html`` it checks that
-the page loads with no console error, no failed request and no request to another origin; that math is typeset
-and every image loads; and that moving each explorer slider changes the figure shown, with no kernel. A
+Run after ``make book`` (``make browser`` does both in order). For every page of
+``_build/html`` it checks that the page loads with no console error, no failed request
+and no request to another origin; that math is typeset and every image loads; and that
+moving each explorer slider changes the figure shown, with no kernel. A
 screenshot of every page is saved under ``_build/screenshots/``.
 """
 
@@ -23,7 +24,8 @@ ROOT = Path(__file__).resolve().parents[2]
 HTML = Path(os.environ.get("BOOK_HTML", ROOT / "_build" / "html"))
 SCREENSHOTS = Path(os.environ.get("BOOK_SCREENSHOTS", ROOT / "_build" / "screenshots"))
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-# As root in a container Chromium needs --no-sandbox; the rest keep it from calling home on a closed network.
+# As root in a container Chromium needs --no-sandbox; the rest keep it from calling home
+# on a closed network.
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -71,7 +73,8 @@ def server():
 def browser():
     if not Path(CHROMIUM).exists():
         pytest.fail(
-            f"Chromium not found at {CHROMIUM}: `make test` installs Debian's chromium package"
+            f"Chromium not found at {CHROMIUM}: `make test` installs Debian's "
+            "chromium package"
         )
     with playwright_api.sync_playwright() as p:
         browser = p.chromium.launch(
@@ -82,7 +85,8 @@ def browser():
 
 
 class Visit:
-    """One page opened in a fresh context, with every problem the browser reports recorded."""
+    """One page opened in a fresh context, with every problem the browser reports
+    recorded."""
 
     def __init__(self, browser, server: str, page_path: str) -> None:
         self.origin = urlparse(server).netloc
@@ -155,7 +159,8 @@ def test_page_loads_cleanly_and_renders(visit, page_path):
         assert leftovers.count() == 0, (
             f"{leftovers.count()} math elements were not typeset"
         )
-    # Widgets: give the widget manager time to render the embedded state before looking at images.
+    # Widgets: give the widget manager time to render the embedded state before looking
+    # at images.
     if page.locator("script[type='application/vnd.jupyter.widget-view+json']").count():
         page.wait_for_selector(
             ".jupyter-widgets img, .widget-image", state="attached", timeout=20_000
@@ -184,7 +189,8 @@ _VISIBLE_FRAME = """slider => {
     let box = slider;
     while (box && !box.querySelector('img.widget-image')) box = box.parentElement;
     if (!box) return null;
-    const shown = Array.from(box.querySelectorAll('img.widget-image')).filter(img => img.offsetParent !== null);
+    const shown = Array.from(box.querySelectorAll('img.widget-image'))
+        .filter(img => img.offsetParent !== null);
     return shown.map(img => img.src).join(' ');
 }"""
 
