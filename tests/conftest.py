@@ -15,7 +15,8 @@ def make_optimizer(lrs=(0.1,), kind="sgd", **kw):
 
 
 def step_builtin(scheduler, steps):
-    """LR of group 0.. before each of ``steps`` optimizer steps, stepping the right way."""
+    """LR of group 0.. before each of ``steps`` optimizer steps, stepping the right
+    way."""
     out = []
     for _ in range(steps):
         out.append([g["lr"] for g in scheduler.optimizer.param_groups])

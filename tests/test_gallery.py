@@ -29,7 +29,7 @@ def test_keys_are_unique_and_every_chapter_is_in_the_toc():
     keys = [item.key for item in GALLERY]
     assert len(keys) == len(set(keys))
     for item in GALLERY:
-        # The directive would skip a chapter missing from the toc; every one is there now.
+        # The directive would skip a chapter missing from the toc; every one is there.
         assert item.chapter in TOC, item.chapter
 
 
