@@ -6,10 +6,18 @@ Run by hand (not part of the test suite):
 
 It prints, in one run,
 (a) the time to compute a 100,000-step curve in closed form against stepping a torch
-    scheduler over the same steps (target: the closed form is at least 100x faster), and
+    scheduler over the same steps (target: the closed form is at least 100x faster),
 (b) the cost of one ``lrlib.CosineAnnealingWarmupRestarts.step()`` against one
-    ``torch.optim.lr_scheduler.CosineAnnealingLR.step()`` (target: at most 1.5x).
-Each figure is the best of several repeats, to keep noise from other processes out.
+    ``torch.optim.lr_scheduler.CosineAnnealingLR.step()`` (target: at most 1.5x), and
+(c) the cycle lookup far out: ``cosine_warmup_restarts_lr(10**16,
+    first_cycle_steps=10**9, cycle_mult=1 + 1.5e-9)``, which walked ten million
+    cycles (2.9 s) before the cycle table, cold (the table built for it) and warm, the
+    same jump through ``CosineAnnealingWarmupRestarts.step(epoch)``, and, for scale,
+    the slowest configuration found (``first_cycle_steps=2 * 10**6``,
+    ``cycle_mult=1 + 1e-6`` at step ``2**63 - 1``: five million cycles of geometric
+    growth to walk once).
+Each figure is the best of several repeats, to keep noise from other processes out
+(a cold lookup clears the table cache before each repeat).
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ import torch
 from torch.optim.lr_scheduler import CosineAnnealingLR, CosineAnnealingWarmRestarts
 
 import lrlib
+from lrlib.schedules import _table
 
 N = 100_000
 REPEATS = 5
@@ -40,7 +49,8 @@ def best_of(fn: Callable[[], object], repeats: int = REPEATS) -> float:
 def stepped_curve(
     make: Callable[[torch.optim.Optimizer], object], n: int
 ) -> np.ndarray:
-    """Step a fresh scheduler ``n`` times and collect its LR (optimizer stepped first, once)."""
+    """Step a fresh scheduler ``n`` times and collect its LR (the optimizer stepped
+    first, once)."""
     opt = lrlib.toy_optimizer(0.1)
     sched = make(opt)
     opt.step()
@@ -83,12 +93,13 @@ def part_a() -> None:
     ]
     for name, closed, make in cases:
         closed_s = best_of(closed)
-        stepped_s = best_of(lambda: stepped_curve(make, N), repeats=3)
+        stepped_s = best_of(lambda make=make: stepped_curve(make, N), repeats=3)
         err = np.abs(np.asarray(closed()) - stepped_curve(make, N)).max()
         print(f"    {name}")
         print(
-            f"        closed form {closed_s * 1e3:8.2f} ms   stepping {stepped_s * 1e3:9.1f} ms   "
-            f"speed-up {stepped_s / closed_s:7.0f}x   max |difference| {err:.1e}"
+            f"        closed form {closed_s * 1e3:8.2f} ms   stepping "
+            f"{stepped_s * 1e3:9.1f} ms   speed-up {stepped_s / closed_s:7.0f}x   "
+            f"max |difference| {err:.1e}"
         )
 
 
@@ -114,16 +125,51 @@ def part_b() -> None:
         )
     )
     ours_flat = per_step(lambda o: lrlib.CosineAnnealingWarmupRestarts(o, 10_000))
+    rows = [
+        ("CosineAnnealingLR.step()", builtin),
+        ("CosineAnnealingWarmupRestarts.step() (mult=1.5, warmup)", ours),
+        ("CosineAnnealingWarmupRestarts.step() (one cycle)", ours_flat),
+    ]
+    for name, t in rows:
+        ratio = "" if t is builtin else f"   ratio {t / builtin:.2f}x"
+        print(f"    {name:56s} {t * 1e6:6.2f} us{ratio}")
+
+
+def part_c() -> None:
+    print("(c) the cycle lookup far out")
+    cases = [
+        ("step 10**16, first 10**9, mult 1 + 1.5e-9", 10**16, 10**9, 1 + 1.5e-9),
+        ("step 2**63 - 1, first 2e6, mult 1 + 1e-6", 2**63 - 1, 2 * 10**6, 1 + 1e-6),
+    ]
+    for name, t, first, mult in cases:
+
+        def lookup(t: int = t, first: int = first, mult: float = mult) -> float:
+            return lrlib.cosine_warmup_restarts_lr(
+                t, first_cycle_steps=first, cycle_mult=mult
+            )
+
+        def cold(lookup: Callable[[], float] = lookup) -> float:
+            _table.cache_clear()
+            return lookup()
+
+        repeats = 5 if t < 2**62 else 1
+        cold_s, warm_s = best_of(cold, repeats), best_of(lookup)
+        table = _table(first, mult, 0)
+        print(
+            f"    {name:44s} cold {cold_s * 1e3:9.2f} ms   warm {warm_s * 1e6:6.0f} us"
+            f"   table entries {len(table.entries):,}"
+        )
+
+    def jump() -> None:
+        _table.cache_clear()
+        sched = lrlib.CosineAnnealingWarmupRestarts(
+            lrlib.toy_optimizer(0.1), 10**9, cycle_mult=1 + 1.5e-9
+        )
+        sched.step(10**16)
+
     print(
-        f"    CosineAnnealingLR.step()                               {builtin * 1e6:6.2f} us"
-    )
-    print(
-        f"    CosineAnnealingWarmupRestarts.step() (mult=1.5, warmup) {ours * 1e6:6.2f} us   "
-        f"ratio {ours / builtin:.2f}x"
-    )
-    print(
-        f"    CosineAnnealingWarmupRestarts.step() (one cycle)        {ours_flat * 1e6:6.2f} us   "
-        f"ratio {ours_flat / builtin:.2f}x"
+        "    CosineAnnealingWarmupRestarts.step(10**16), cold: "
+        f"{best_of(jump) * 1e3:.2f} ms"
     )
 
 
@@ -132,3 +178,4 @@ if __name__ == "__main__":
     print(f"torch {torch.__version__}, numpy {np.__version__}")
     part_a()
     part_b()
+    part_c()
