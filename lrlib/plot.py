@@ -512,6 +512,6 @@ def mark_steps(
     _check_text("color", color)
     for i, s in enumerate(positions):
         ax.axvline(s, color=color, ls=":", lw=1, label=label if i == 0 else None)
-    if label:
+    if label and len(positions):  # no line, no legend entry (matplotlib would warn)
         ax.legend(frameon=False, fontsize="small")
     return ax

@@ -690,8 +690,9 @@ def restart_cycles(
     for i in range(n_cycles):
         if start > MAX_STEP:
             raise ValueError(
-                f"n_cycles={n_cycles}: cycle {i} would start at step {start}, beyond "
-                "the last step 2**63 - 1; ask for fewer cycles"
+                f"n_cycles={n_cycles} with cycle_mult={cycle_mult!r}: cycle {i} would "
+                f"start at step {start}, beyond the last step 2**63 - 1; ask for "
+                "fewer cycles or a smaller cycle_mult"
             )
         out.append((start, length))
         start, length = start + length, _next_length(length, mult, warmup)
