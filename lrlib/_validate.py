@@ -57,15 +57,15 @@ def check_int(
         raise TypeError(
             f"{name} must be an integer, got {value!r} ({type(value).__name__})"
         )
-    value = int(value)
-    if minimum is not None and value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    if maximum is not None and value > maximum:
+    number = int(value)
+    if minimum is not None and number < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {number}")
+    if maximum is not None and number > maximum:
         limit = {MAX_STEP: "2**63 - 1", MAX_STEP - 1: "2**63 - 2"}.get(
             maximum, str(maximum)
         )
-        raise ValueError(f"{name} must be <= {limit}, got {value}")
-    return value
+        raise ValueError(f"{name} must be <= {limit}, got {number}")
+    return number
 
 
 def check_step_count(name: str, value: Any, *, minimum: int = 0) -> int:
@@ -97,20 +97,20 @@ def check_real(
             f"{name} must be a real number, got {value!r} ({type(value).__name__})"
         )
     try:
-        value = float(value)
+        number = float(value)
     except OverflowError:
         raise ValueError(f"{name} must be finite, got {value}") from None
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value}")
+    if not math.isfinite(number):
+        raise ValueError(f"{name} must be finite, got {number}")
     if minimum is not None:
-        if value < minimum or (not min_inclusive and value == minimum):
+        if number < minimum or (not min_inclusive and number == minimum):
             op = ">=" if min_inclusive else ">"
-            raise ValueError(f"{name} must be {op} {minimum}, got {value}")
+            raise ValueError(f"{name} must be {op} {minimum}, got {number}")
     if maximum is not None:
-        if value > maximum or (not max_inclusive and value == maximum):
+        if number > maximum or (not max_inclusive and number == maximum):
             op = "<=" if max_inclusive else "<"
-            raise ValueError(f"{name} must be {op} {maximum}, got {value}")
-    return value
+            raise ValueError(f"{name} must be {op} {maximum}, got {number}")
+    return number
 
 
 def check_str(name: str, value: Any, choices: Sequence[str]) -> str:

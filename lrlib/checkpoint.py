@@ -27,7 +27,7 @@ from __future__ import annotations
 import io
 import os
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping, cast
 
 import numpy as np
 import torch
@@ -196,7 +196,7 @@ def restore(
     return int(checkpoint["step"])
 
 
-def save(checkpoint: Mapping[str, Any], f: str | os.PathLike | io.BytesIO) -> None:
+def save(checkpoint: Mapping[str, Any], f: str | os.PathLike[str] | io.BytesIO) -> None:
     """``torch.save`` of a checkpoint (a path or a binary buffer)."""
     if not isinstance(checkpoint, Mapping):
         raise TypeError(
@@ -205,14 +205,14 @@ def save(checkpoint: Mapping[str, Any], f: str | os.PathLike | io.BytesIO) -> No
     torch.save(dict(checkpoint), f)
 
 
-def load(f: str | os.PathLike | io.BytesIO) -> dict[str, Any]:
+def load(f: str | os.PathLike[str] | io.BytesIO) -> dict[str, Any]:
     """``torch.load(f, weights_only=True)``: tensors and plain containers only, no
     pickled code. A scheduler state that holds other objects fails here with
     ``pickle.UnpicklingError`` naming the type (allow it with
     ``torch.serialization.add_safe_globals`` if you trust the file)."""
     if isinstance(f, io.BytesIO):
         f.seek(0)
-    return torch.load(f, weights_only=True)
+    return cast(dict[str, Any], torch.load(f, weights_only=True))
 
 
 @dataclass(frozen=True)

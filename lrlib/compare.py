@@ -48,7 +48,7 @@ import math
 import numbers
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence, cast
 
 import numpy as np
 
@@ -77,7 +77,7 @@ _GOALS = ("max", "min")
 def _check_goal(name: str, goal: Any) -> str:
     if goal not in _GOALS:
         raise ValueError(f"{name} must be 'max' or 'min', got {goal!r}")
-    return goal
+    return cast(str, goal)
 
 
 def _real_or_nan(name: str, value: Any) -> float:
@@ -108,7 +108,7 @@ def _frozen_setting(name: str, setting: Any) -> Mapping[str, Any]:
     return MappingProxyType(dict(setting))
 
 
-def _key(setting: Mapping[str, Any]) -> frozenset:
+def _key(setting: Mapping[str, Any]) -> frozenset[tuple[str, Any]]:
     return frozenset(setting.items())
 
 
@@ -333,7 +333,7 @@ class Comparison:
     def _name(self, name: Any) -> str:
         if name not in self.names:
             raise ValueError(f"no contender named {name!r}; have {list(self.names)}")
-        return name
+        return cast(str, name)
 
     def trial(self, name: str, setting: Setting) -> Trial:
         """The tuning-seed trial of contender ``name`` at ``setting``."""
@@ -461,7 +461,9 @@ class Comparison:
         return "\n".join(lines)
 
 
-def _run(contender: Contender, setting: Mapping[str, Any], seeds: tuple[int, ...]):
+def _run(
+    contender: Contender, setting: Mapping[str, Any], seeds: tuple[int, ...]
+) -> Trial:
     from .train import seed_everything
 
     outcomes = []

@@ -12,6 +12,8 @@ of the math here.
 
 from __future__ import annotations
 
+from typing import cast
+
 from ._validate import check_real, check_step_count
 from .schedules import check_warmup_cosine, linear_warmup_factor, warmup_cosine_factor
 
@@ -62,13 +64,14 @@ class WarmupCosine(_Factor):
         )
 
     def __call__(self, step: int) -> float:
-        return warmup_cosine_factor(
+        factor = warmup_cosine_factor(
             step,
             total_steps=self.total_steps,
             warmup_steps=self.warmup_steps,
             min_factor=self.min_factor,
             start_factor=self.start_factor,
         )
+        return cast(float, factor)  # a scalar step gives a scalar
 
 
 class LinearWarmup(_Factor):
@@ -81,7 +84,8 @@ class LinearWarmup(_Factor):
         self.warmup_steps = check_step_count("warmup_steps", warmup_steps)
 
     def __call__(self, step: int) -> float:
-        return linear_warmup_factor(step, warmup_steps=self.warmup_steps)
+        factor = linear_warmup_factor(step, warmup_steps=self.warmup_steps)
+        return cast(float, factor)  # a scalar step gives a scalar
 
 
 class Constant(_Factor):

@@ -181,12 +181,12 @@ class RangeTestResult:
 
     def plot(
         self,
-        ax=None,
+        ax: Any = None,
         *,
         raw: bool = True,
         suggestions: bool = True,
         title: str | None = None,
-    ):
+    ) -> Any:
         """Loss against LR on a log axis: raw losses (faint), smoothed losses, and
         markers at the ``"steepest"`` and ``"min/10"`` suggestions. Returns the
         ``Axes``.
@@ -369,7 +369,7 @@ def lr_range_test(
             if diverge_factor is not None and current > diverge_factor * best:
                 stopped = k < num_steps - 1
                 break
-            loss.backward()
+            loss.backward()  # type: ignore[no-untyped-call]  # unannotated in torch
             optimizer.step()
     finally:
         if saved is not None:

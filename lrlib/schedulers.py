@@ -35,7 +35,7 @@ def _track_optimizer_step(optimizer: Optimizer) -> None:
     if hasattr(optimizer.step, "_wrapped_by_lr_sched"):
         return
     opt_ref = weakref.ref(optimizer)
-    func = optimizer.step.__func__
+    func = optimizer.step.__func__  # type: ignore[attr-defined]  # a bound method
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -191,7 +191,8 @@ class CosineAnnealingWarmupRestarts(LRScheduler):
         self.max_lrs = max_lrs
         self.min_lrs = min_lrs
         self._cursor: tuple[int, int, int] = (0, first, 0)  # (start, length, k)
-        self._written: list[tuple[dict, Any]] = []  # (group, lr) of our last write
+        # (group, lr) of our last write
+        self._written: list[tuple[dict[str, Any], Any]] = []
         super().__init__(optimizer, last_epoch)
 
     # ------------------------------------------------------------------ where are we?
@@ -237,7 +238,7 @@ class CosineAnnealingWarmupRestarts(LRScheduler):
 
     # ------------------------------------------------------------------ LRScheduler API
 
-    def get_lr(self) -> list[float]:
+    def get_lr(self) -> list[float]:  # type: ignore[override]  # floats only
         """LR of every param group at step ``last_epoch``, from the closed form."""
         t = self.last_epoch
         k, s, length = self._position(t if t > 0 else 0)

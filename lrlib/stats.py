@@ -87,7 +87,9 @@ class Summary:
         return format(self, "")
 
 
-def summary(values: Sequence[float], failed: Sequence[bool] | None = None) -> Summary:
+def summary(
+    values: Sequence[float] | np.ndarray, failed: Sequence[bool] | None = None
+) -> Summary:
     """Summarise one arm of a comparison.
 
     ``values`` holds one final metric per run. A run counts as failed when its value is
@@ -160,8 +162,8 @@ class PairedDifference:
 
 
 def paired_difference(
-    a: Sequence[float],
-    b: Sequence[float],
+    a: Sequence[float] | np.ndarray,
+    b: Sequence[float] | np.ndarray,
     *,
     confidence: float = 0.95,
     margin: float = 0.0,

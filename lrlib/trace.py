@@ -8,7 +8,7 @@ LR out of ``optimizer.param_groups``, which is the value that step uses, then ca
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Sequence, cast
 
 import numpy as np
 import torch
@@ -48,7 +48,7 @@ def toy_optimizer(
     groups = [
         {"params": [torch.nn.Parameter(torch.zeros(1))], "lr": lr} for lr in values
     ]
-    return _OPTIMIZERS[kind](groups, **kwargs)
+    return cast(Optimizer, _OPTIMIZERS[kind](groups, **kwargs))
 
 
 def _read(group: dict[str, Any], key: str) -> float:
@@ -90,7 +90,7 @@ def _check_keys(keys: Any, groups: list[dict[str, Any]]) -> list[str]:
                     )
             else:
                 raise ValueError(f"keys[{i}]: param groups have no {key!r} entry")
-    return keys
+    return cast(list[str], keys)
 
 
 def group_trace(
@@ -141,7 +141,7 @@ def group_trace(
         if metrics is None:
             scheduler.step()
         else:
-            scheduler.step(metrics[i])
+            cast(ReduceLROnPlateau, scheduler).step(metrics[i])
     return out
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 import torch
@@ -98,7 +98,7 @@ class Data:
         ]
         if (self.x_test is None) != (self.y_test is None):
             raise ValueError("x_test and y_test must be given together, or neither")
-        if self.x_test is not None:
+        if self.x_test is not None and self.y_test is not None:
             splits.append(("test", self.x_test, self.y_test))
         for name, x, y in splits:
             if (
@@ -221,10 +221,11 @@ def digits(
     def as_y(rows: np.ndarray) -> torch.Tensor:
         return torch.tensor(y[rows], dtype=torch.long)
 
-    splits = [as_x(train), as_y(train), as_x(val), as_y(val)]
     if n_test:
-        return Data(*splits, as_x(test), as_y(test))
-    return Data(*splits)
+        return Data(
+            as_x(train), as_y(train), as_x(val), as_y(val), as_x(test), as_y(test)
+        )
+    return Data(as_x(train), as_y(train), as_x(val), as_y(val))
 
 
 def mlp(
@@ -291,7 +292,7 @@ class History:
     val_acc: np.ndarray
     diverged: bool = False
     seed: int = 0
-    notes: dict = field(default_factory=dict)
+    notes: dict[str, Any] = field(default_factory=dict)
 
     @property
     def final_acc(self) -> float:
@@ -409,7 +410,7 @@ def fit(
                 return History(
                     lr, train_loss, val_loss, val_acc, diverged=True, seed=seed
                 )
-            loss.backward()
+            loss.backward()  # type: ignore[no-untyped-call]  # unannotated in torch
             optimizer.step()
             train_loss[step] = value
             step += 1
