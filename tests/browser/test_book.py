@@ -75,7 +75,8 @@ class Visit:
             ),
         )
         self.page.goto(f"{server}/{page_path}", wait_until="load")
-        self.page.wait_for_load_state("networkidle")
+        # The API reference is one long page of typeset math: give it longer to settle.
+        self.page.wait_for_load_state("networkidle", timeout=120_000)
 
     def _route(self, route) -> None:
         url = urlparse(route.request.url)
