@@ -125,6 +125,17 @@ def draw(ax: Axes, a: Any) -> None:
     ax.plot([0, 1], [0, 1])
 
 
+def tiny_explorer() -> dict[str, Any]:
+    """A valid explorer call: one frame, tiny, to keep the matrix fast."""
+    return {
+        "draw": draw,
+        "params": {"a": [1]},
+        "initial": None,
+        "figsize": (1.0, 1.0),
+        "dpi": 20,
+    }
+
+
 # ------------------------------------------------------------------ result checks
 
 
@@ -479,27 +490,9 @@ BASELINES: dict[str, Case] = {
         P.mark_steps,
         lambda: {"ax": axes(), "steps": [1, 3], "label": "m", "color": "0.5"},
     ),
-    # explorers (one frame, tiny, to keep the matrix fast)
-    "Explorer": Case(
-        E.Explorer,
-        lambda: {
-            "draw": draw,
-            "params": {"a": [1]},
-            "initial": None,
-            "figsize": (1.0, 1.0),
-            "dpi": 20,
-        },  # fmt: skip
-    ),
-    "explore": Case(
-        E.explore,
-        lambda: {
-            "draw": draw,
-            "params": {"a": [1]},
-            "initial": None,
-            "figsize": (1.0, 1.0),
-            "dpi": 20,
-        },  # fmt: skip
-    ),
+    # explorers
+    "Explorer": Case(E.Explorer, tiny_explorer),
+    "explore": Case(E.explore, tiny_explorer),
     # training
     "Data": Case(
         Data,
