@@ -40,11 +40,12 @@ conventions that differ from the rest of the ecosystem:
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import numpy as np
 
 from ._validate import check_int, check_real, check_step_count, check_steps, check_str
+from .schedules import LR, Steps
 
 __all__ = [
     "NAMES",
@@ -86,12 +87,12 @@ CLOSED_FORM_NAMES = tuple(
 )
 
 
-def _out(values: np.ndarray, scalar: bool):
+def _out(values: np.ndarray, scalar: bool) -> LR:
     values = np.asarray(values, dtype=np.float64)
     return float(values.reshape(-1)[0]) if scalar else values
 
 
-def _steps(step) -> tuple[np.ndarray, np.ndarray, bool]:
+def _steps(step: Steps) -> tuple[np.ndarray, np.ndarray, bool]:
     t, scalar = check_steps(step)
     return t, t.astype(np.float64), scalar
 
@@ -101,7 +102,9 @@ def _warmup(tf: np.ndarray, warmup: int) -> np.ndarray:
     return tf / float(max(1, warmup))
 
 
-def _progress(tf: np.ndarray, warmup: int, total: int, shift: float = 0.0):
+def _progress(
+    tf: np.ndarray, warmup: int, total: int, shift: float = 0.0
+) -> np.ndarray:
     """``(t - W + shift) / max(1, T - W)``, as transformers computes it."""
     return (tf - warmup + shift) / float(max(1, total - warmup))
 
@@ -112,7 +115,7 @@ def _check_wt(num_warmup_steps: Any, num_training_steps: Any) -> tuple[int, int]
     return w, t
 
 
-def linear(step, *, num_warmup_steps: int, num_training_steps: int):
+def linear(step: Steps, *, num_warmup_steps: int, num_training_steps: int) -> LR:
     r"""``"linear"`` (``get_linear_schedule_with_warmup``), transformers' default:
 
     .. math::
@@ -133,12 +136,12 @@ def _cos_wave(progress: np.ndarray, num_cycles: float) -> np.ndarray:
 
 
 def cosine(
-    step,
+    step: Steps,
     *,
     num_warmup_steps: int,
     num_training_steps: int,
     num_cycles: float = 0.5,
-):
+) -> LR:
     r"""``"cosine"`` (``get_cosine_schedule_with_warmup``):
 
     .. math::
@@ -158,12 +161,12 @@ def cosine(
 
 
 def cosine_with_restarts(
-    step,
+    step: Steps,
     *,
     num_warmup_steps: int,
     num_training_steps: int,
-    num_cycles: int = 1,
-):
+    num_cycles: float = 1,
+) -> LR:
     r"""``"cosine_with_restarts"``
     (``get_cosine_with_hard_restarts_schedule_with_warmup``):
     after the warmup, ``num_cycles`` equal half cosines from the peak to 0, each
@@ -188,14 +191,14 @@ def cosine_with_restarts(
 
 
 def polynomial(
-    step,
+    step: Steps,
     *,
     num_warmup_steps: int,
     num_training_steps: int,
     lr_init: float,
     lr_end: float = 1e-7,
     power: float = 1.0,
-):
+) -> LR:
     r"""``"polynomial"`` (``get_polynomial_decay_schedule_with_warmup``), with an
     *absolute* end LR:
 
@@ -231,13 +234,13 @@ def polynomial(
     return _out(out, scalar)
 
 
-def constant(step):
+def constant(step: Steps) -> LR:
     """``"constant"`` (``get_constant_schedule``): 1 at every step."""
     t, _, scalar = _steps(step)
     return _out(np.ones(t.shape), scalar)
 
 
-def constant_with_warmup(step, *, num_warmup_steps: int):
+def constant_with_warmup(step: Steps, *, num_warmup_steps: int) -> LR:
     r"""``"constant_with_warmup"``: :math:`t / \max(1, W)` for :math:`t < W`, then 1.
 
     This is :func:`lrlib.linear_warmup_factor` with ``start_factor=0``. PyTorch's
@@ -248,7 +251,9 @@ def constant_with_warmup(step, *, num_warmup_steps: int):
     return _out(np.where(t < w, _warmup(tf, w), 1.0), scalar)
 
 
-def inverse_sqrt(step, *, num_warmup_steps: int, timescale: int | None = None):
+def inverse_sqrt(
+    step: Steps, *, num_warmup_steps: int, timescale: int | None = None
+) -> LR:
     r"""``"inverse_sqrt"`` (``get_inverse_sqrt_schedule``):
 
     .. math::
@@ -277,7 +282,9 @@ def inverse_sqrt(step, *, num_warmup_steps: int, timescale: int | None = None):
     return _out(np.where(t < w, _warmup(tf, w), decay), scalar)
 
 
-def _min_rate(min_lr, min_lr_rate, lr_init) -> float:
+def _min_rate(
+    min_lr: float | None, min_lr_rate: float | None, lr_init: float | None
+) -> float:
     if min_lr is not None and min_lr_rate is not None:
         raise ValueError("pass only one of min_lr and min_lr_rate")
     if min_lr is not None:
@@ -293,7 +300,7 @@ def _min_rate(min_lr, min_lr_rate, lr_init) -> float:
 
 
 def cosine_with_min_lr(
-    step,
+    step: Steps,
     *,
     num_warmup_steps: int,
     num_training_steps: int,
@@ -301,7 +308,7 @@ def cosine_with_min_lr(
     min_lr: float | None = None,
     min_lr_rate: float | None = None,
     lr_init: float | None = None,
-):
+) -> LR:
     r"""``"cosine_with_min_lr"``: ``"cosine"`` lifted onto a floor :math:`m`,
     :math:`f = \max(0,\ m + (1 - m)\cdot\text{cosine})` after the same warmup from 0.
 
@@ -320,7 +327,7 @@ def cosine_with_min_lr(
 
 
 def cosine_warmup_with_min_lr(
-    step,
+    step: Steps,
     *,
     num_warmup_steps: int,
     num_training_steps: int,
@@ -329,7 +336,7 @@ def cosine_warmup_with_min_lr(
     min_lr_rate: float | None = None,
     warmup_lr_rate: float | None = None,
     lr_init: float | None = None,
-):
+) -> LR:
     r"""``"cosine_warmup_with_min_lr"``
     (``get_cosine_with_min_lr_schedule_with_warmup_lr_rate``): like
     ``"cosine_with_min_lr"``, but one step earlier.
@@ -359,7 +366,7 @@ _WSD_TYPES = ("linear", "cosine", "1-sqrt")
 
 
 def warmup_stable_decay(
-    step,
+    step: Steps,
     *,
     num_warmup_steps: int,
     num_decay_steps: int,
@@ -369,7 +376,7 @@ def warmup_stable_decay(
     decay_type: str = "cosine",
     min_lr_ratio: float = 0.0,
     num_cycles: float = 0.5,
-):
+) -> LR:
     r"""``"warmup_stable_decay"`` (``get_wsd_schedule``): warmup over :math:`W` steps
     from :math:`m` = ``min_lr_ratio`` to 1, flat for :math:`S` steps, a decay over
     :math:`D` = ``num_decay_steps`` steps to :math:`m`, then :math:`m`.
@@ -404,17 +411,19 @@ def warmup_stable_decay(
     num_cycles = check_real("num_cycles", num_cycles, minimum=0.0)
 
     u = np.clip(tf / float(max(1, w)), 0.0, 1.0)
-    rise = {
+    rises: dict[str, Callable[[], np.ndarray]] = {
         "linear": lambda: u,
         "cosine": lambda: 0.5 * (1.0 - np.cos(math.pi * u)),
         "1-sqrt": lambda: 1.0 - np.sqrt(1.0 - u),
-    }[warmup_type]()
+    }
+    rise = rises[warmup_type]()
     q = np.clip((tf - w - s) / float(max(1, d)), 0.0, 1.0)
-    fall = {
+    falls: dict[str, Callable[[], np.ndarray]] = {
         "linear": lambda: 1.0 - q,
         "cosine": lambda: _cos_wave(q, num_cycles),
         "1-sqrt": lambda: 1.0 - np.sqrt(q),
-    }[decay_type]()
+    }
+    fall = falls[decay_type]()
     warm = np.maximum(0.0, rise * (1.0 - m) + m)
     cool = np.maximum(0.0, fall * (1.0 - m) + m)
     out = np.where(
@@ -423,7 +432,7 @@ def warmup_stable_decay(
     return _out(out, scalar)
 
 
-_FUNCTIONS = {
+_FUNCTIONS: dict[str, Callable[..., LR]] = {
     "linear": linear,
     "cosine": cosine,
     "cosine_with_restarts": cosine_with_restarts,
@@ -439,13 +448,13 @@ _FUNCTIONS = {
 
 def factor(
     name: str,
-    step,
+    step: Steps,
     *,
     num_warmup_steps: int | None = None,
     num_training_steps: int | None = None,
     scheduler_specific_kwargs: Mapping[str, Any] | None = None,
     lr_init: float | None = None,
-):
+) -> LR:
     """The factor of ``get_scheduler(name, ...)`` at ``step``, with ``get_scheduler``'s
     own arguments.
 
