@@ -33,10 +33,12 @@ and ``tests/test_conventions.py`` checks it to ``1e-12``:
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
 from ._validate import check_int, check_real, check_step_count, check_steps, check_str
+from .schedules import LR, Steps
 
 __all__ = [
     "timm_cosine_lr",
@@ -47,18 +49,18 @@ __all__ = [
 ]
 
 
-def _out(values: np.ndarray, scalar: bool):
+def _out(values: np.ndarray, scalar: bool) -> LR:
     values = np.asarray(values, dtype=np.float64)
     return float(values.reshape(-1)[0]) if scalar else values
 
 
-def _cos_anneal(start, end, pct):
+def _cos_anneal(start: float, end: float, pct: np.ndarray) -> np.ndarray:
     """From ``start`` (pct 0) to ``end`` (pct 1) along a half cosine."""
     return end + (start - end) / 2.0 * (np.cos(math.pi * pct) + 1.0)
 
 
 def timm_cosine_lr(
-    step,
+    step: Steps,
     *,
     base_lr: float,
     t_initial: int,
@@ -70,7 +72,7 @@ def timm_cosine_lr(
     warmup_lr_init: float = 0.0,
     warmup_prefix: bool = False,
     k_decay: float = 1.0,
-):
+) -> LR:
     r"""timm's ``CosineLRScheduler`` (``timm/scheduler/cosine_lr.py``), as a function of
     the update count that ``step_update(num_updates)`` passes (or the epoch that
     ``step(epoch)`` passes, with ``t_in_epochs=True``). No noise.
@@ -134,7 +136,7 @@ def timm_cosine_lr(
 
 
 def optax_warmup_cosine_decay(
-    step,
+    step: Steps,
     *,
     init_value: float,
     peak_value: float,
@@ -142,7 +144,7 @@ def optax_warmup_cosine_decay(
     decay_steps: int,
     end_value: float = 0.0,
     exponent: float = 1.0,
-):
+) -> LR:
     r"""optax's ``warmup_cosine_decay_schedule`` (``optax/schedules/_schedule.py``).
 
     A linear warmup from ``init_value`` to ``peak_value`` over :math:`W` =
@@ -188,7 +190,7 @@ _ANNEAL = ("cos", "linear")
 
 
 def onecycle_lr(
-    step,
+    step: Steps,
     *,
     max_lr: float,
     total_steps: int,
@@ -196,7 +198,7 @@ def onecycle_lr(
     div_factor: float = 25.0,
     final_div_factor: float = 1e4,
     anneal_strategy: str = "cos",
-):
+) -> LR:
     r"""PyTorch's ``OneCycleLR`` (two phases, ``three_phase=False``) after ``t`` calls
     of ``step()``, for :math:`0 \le t \le N` = ``total_steps``.
 
@@ -232,7 +234,7 @@ def onecycle_lr(
     final = initial / final_div_factor
     tf = t.astype(np.float64)
 
-    def anneal(start, end, pct):
+    def anneal(start: float, end: float, pct: np.ndarray) -> np.ndarray:
         if anneal_strategy == "cos":
             return _cos_anneal(start, end, pct)
         return (end - start) * pct + start
@@ -242,7 +244,9 @@ def onecycle_lr(
     return _out(np.where(tf <= e1, rise, fall), scalar)
 
 
-def _check_fastai(total_steps, pct_start, div_final):
+def _check_fastai(
+    total_steps: Any, pct_start: Any, div_final: Any
+) -> tuple[int, float, float]:
     total = check_step_count("total_steps", total_steps, minimum=1)
     pct = check_real(
         "pct_start", pct_start, minimum=0.0, maximum=1.0, max_inclusive=False
@@ -251,12 +255,14 @@ def _check_fastai(total_steps, pct_start, div_final):
     return total, pct, div_final
 
 
-def _fastai_cos(start, end, pos):
+def _fastai_cos(start: float, end: float, pos: np.ndarray) -> np.ndarray:
     """fastai's ``sched_cos``: ``start + (1 + cos(pi (1 - pos))) (end - start) / 2``."""
     return start + (1.0 + np.cos(math.pi * (1.0 - pos))) * (end - start) / 2.0
 
 
-def _fastai_two_phase(t, total, pct, start, middle, end):
+def _fastai_two_phase(
+    t: np.ndarray, total: int, pct: float, start: float, middle: float, end: float
+) -> np.ndarray:
     """fastai's ``combined_cos(pct, start, middle, end)`` at ``pos = t / total``.
 
     Steps past ``total`` are refused: fastai trains batches ``0 .. total - 1``, and
@@ -273,14 +279,14 @@ def _fastai_two_phase(t, total, pct, start, middle, end):
 
 
 def fastai_one_cycle_lr(
-    step,
+    step: Steps,
     *,
     lr_max: float,
     total_steps: int,
     div: float = 25.0,
     div_final: float = 1e5,
     pct_start: float = 0.25,
-):
+) -> LR:
     r"""fastai's ``fit_one_cycle`` (``fastai/callback/schedule.py``) at training batch
     :math:`t` of :math:`N` = ``total_steps`` (``n_epoch`` times the batches per epoch).
 
@@ -309,13 +315,13 @@ def fastai_one_cycle_lr(
 
 
 def fastai_flat_cos_lr(
-    step,
+    step: Steps,
     *,
     lr: float,
     total_steps: int,
     div_final: float = 1e5,
     pct_start: float = 0.75,
-):
+) -> LR:
     r"""fastai's ``fit_flat_cos``: flat at ``lr`` for the first ``pct_start`` of the
     :math:`N` batches, then a half cosine towards ``lr / div_final``, at position
     :math:`t/N` as in :func:`fastai_one_cycle_lr`.
