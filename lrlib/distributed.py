@@ -55,7 +55,7 @@ import tempfile
 import time
 import traceback
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import IO, Any, Callable, Sequence, cast
 
 import numpy as np
 
@@ -174,7 +174,8 @@ def _worker_main() -> None:
         import lrlib  # noqa: F401  (installs the one-ulp canary when asked)
 
         torch.set_num_threads(1)
-        store = dist.TCPStore(
+        # torch.distributed imports TCPStore from torch._C with no explicit re-export
+        store = dist.TCPStore(  # type: ignore[attr-defined]
             LOOPBACK, port, is_master=False, timeout=datetime.timedelta(seconds=timeout)
         )
         dist.init_process_group(
@@ -216,7 +217,8 @@ def _worker_main() -> None:
 def _describe(exc: BaseException) -> tuple[str, str, str, bytes | None]:
     tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     try:
-        blob: bytes | None = pickle.dumps(exc)
+        blob: bytes | None
+        blob = pickle.dumps(exc)
         pickle.loads(blob)
     except Exception:
         blob = None
@@ -245,7 +247,7 @@ class Cluster:
     def __init__(self, world_size: int, *, timeout: float = 60.0, start: bool = True):
         self.world_size = check_int("world_size", world_size, minimum=1)
         self.timeout = check_real("timeout", timeout, minimum=0.0, min_inclusive=False)
-        self._procs: list[subprocess.Popen] = []
+        self._procs: list[subprocess.Popen[bytes]] = []
         self._reports: list[int] = []
         self._store: Any = None
         self._logdir: str | None = None
@@ -262,7 +264,8 @@ class Cluster:
             return self
         import torch.distributed as dist
 
-        self._store = dist.TCPStore(
+        # torch.distributed imports TCPStore from torch._C with no explicit re-export
+        self._store = dist.TCPStore(  # type: ignore[attr-defined]
             LOOPBACK,
             0,
             is_master=True,
@@ -399,7 +402,8 @@ class Cluster:
         self._jobs += 1
         job = self._jobs
         for proc in self._procs:
-            _send(proc.stdin.fileno(), (job, payload))
+            stdin = cast(IO[bytes], proc.stdin)  # started with stdin=PIPE
+            _send(stdin.fileno(), (job, payload))
         return self._collect(job, "done")
 
     def _fail(self, error: BaseException, cause: BaseException | None = None) -> None:
@@ -579,7 +583,7 @@ def replica_check(
             loss = torch.nn.functional.cross_entropy(
                 ddp(data.x_train[idx]), data.y_train[idx]
             )
-            loss.backward()
+            loss.backward()  # type: ignore[no-untyped-call]  # unannotated in torch
             opt.step()
             sched.step()
             step += 1
@@ -608,7 +612,7 @@ def replica_check(
             opt1.zero_grad(set_to_none=True)
             torch.nn.functional.cross_entropy(
                 single(data.x_train[idx]), data.y_train[idx]
-            ).backward()
+            ).backward()  # type: ignore[no-untyped-call]  # unannotated in torch
             opt1.step()
             sched1.step()
             step += 1
@@ -673,7 +677,9 @@ def train_scaled(
         )
         ddp = DDP(model) if ctx.world_size > 1 else model
         if run["optimizer"] == "sgd":
-            opt = torch.optim.SGD(ddp.parameters(), lr=run["lr"], momentum=0.9)
+            opt: torch.optim.Optimizer = torch.optim.SGD(
+                ddp.parameters(), lr=run["lr"], momentum=0.9
+            )
         elif run["optimizer"] == "adam":
             opt = torch.optim.Adam(ddp.parameters(), lr=run["lr"])
         else:
@@ -701,7 +707,7 @@ def train_scaled(
                     diverged = True
                     break
                 peak = max(peak, value)
-                loss.backward()
+                loss.backward()  # type: ignore[no-untyped-call]  # unannotated in torch
                 opt.step()
                 sched.step()
             if diverged:
@@ -869,7 +875,7 @@ def torchrun_nodes(
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _stop_agents(agents: Sequence[subprocess.Popen]) -> None:
+def _stop_agents(agents: Sequence[subprocess.Popen[bytes]]) -> None:
     """Terminate torchrun agents that are still running, and their workers (which
     torchrun starts in sessions of their own, so a process-group kill misses them)."""
     import psutil
