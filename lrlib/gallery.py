@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Callable
 
 import numpy as np
+import numpy.typing as npt
 from torch.optim.lr_scheduler import CyclicLR, LambdaLR, OneCycleLR, ReduceLROnPlateau
 
 from . import lambdas, schedules
@@ -40,7 +41,7 @@ class GalleryItem:
     curve: Callable[[], np.ndarray]
 
 
-def _col(*arrays: np.ndarray) -> np.ndarray:
+def _col(*arrays: npt.ArrayLike) -> np.ndarray:
     return np.stack([np.asarray(a, dtype=float) for a in arrays], axis=1)
 
 
@@ -57,7 +58,7 @@ def _plateau() -> np.ndarray:
 
 def _per_group() -> np.ndarray:
     opt = toy_optimizer([0.05, 0.1])
-    factors = [
+    factors: list[Callable[[int], float]] = [
         lambdas.WarmupCosine(total_steps=_N, warmup_steps=30),
         lambdas.Constant(),
     ]
