@@ -31,6 +31,8 @@ __all__ = [
     "check_lr_list",
     "check_str",
     "check_reals",
+    "check_ints",
+    "check_bool",
 ]
 
 #: The largest step (and step count) lrlib accepts: the top of the int64 range.
@@ -66,6 +68,53 @@ def check_int(
         )
         raise ValueError(f"{name} must be <= {limit}, got {number}")
     return number
+
+
+def check_bool(name: str, value: Any) -> bool:
+    """``value`` as a ``bool``; ``True``/``False`` and NumPy booleans only (not ``0``,
+    ``1``, ``None`` or an array)."""
+    if not _is_bool(value):
+        raise TypeError(
+            f"{name} must be a bool, got {value!r} ({type(value).__name__})"
+        )
+    return bool(value)
+
+
+def check_ints(
+    name: str, values: Any, *, minimum: int | None = None, maximum: int | None = None
+) -> list[int]:
+    """A one-dimensional collection of integers (a list, a tuple, a ``range``, a
+    generator or a 1-d integer array) as a list of ``int``, each checked by
+    :func:`check_int` under the name ``name[i]``.
+
+    Strings, ``None``, scalars, 0-d and multi-dimensional arrays are rejected with a
+    :class:`TypeError` or :class:`ValueError` naming ``name``.
+    """
+    if isinstance(values, (str, bytes, numbers.Number)) or values is None:
+        raise TypeError(
+            f"{name} must be a sequence of integers, got {values!r} "
+            f"({type(values).__name__})"
+        )
+    ndim = getattr(values, "ndim", None)
+    if ndim == 0:
+        raise TypeError(
+            f"{name} must be a sequence of integers, got a 0-d {type(values).__name__}"
+        )
+    if isinstance(ndim, int) and ndim != 1:
+        raise ValueError(
+            f"{name} must be one-dimensional, got {ndim} dimensions "
+            f"({type(values).__name__})"
+        )
+    try:
+        items = list(values)
+    except TypeError:
+        raise TypeError(
+            f"{name} must be a sequence of integers, got {type(values).__name__}"
+        ) from None
+    return [
+        check_int(f"{name}[{i}]", v, minimum=minimum, maximum=maximum)
+        for i, v in enumerate(items)
+    ]
 
 
 def check_step_count(name: str, value: Any, *, minimum: int = 0) -> int:

@@ -39,7 +39,14 @@ import torch
 from torch import nn
 from torch.optim import Optimizer
 
-from ._validate import check_int, check_real, check_reals, check_seed, check_str
+from ._validate import (
+    check_bool,
+    check_int,
+    check_real,
+    check_reals,
+    check_seed,
+    check_str,
+)
 from .train import Data
 
 __all__ = ["RangeTestResult", "lr_range_test", "range_test_lrs", "smooth_losses"]
@@ -173,11 +180,10 @@ class RangeTestResult:
                 below the LR at which the loss turns).
             skip_start: steps to ignore at the start for ``"steepest"``.
         """
+        method = check_str("method", method, ("steepest", "min/10"))
         if method == "steepest":
             return self.steepest_lr(skip_start)
-        if method == "min/10":
-            return self.min_loss_lr / 10.0
-        raise ValueError(f"method must be 'steepest' or 'min/10', got {method!r}")
+        return self.min_loss_lr / 10.0
 
     def plot(
         self,
@@ -193,9 +199,18 @@ class RangeTestResult:
 
         A result with no falling stretch (the loss rose from the first step, or the test
         stopped after one or two steps) has no steepest point: the legend says so
-        instead of drawing it."""
+        instead of drawing it.
+
+        ``raw`` and ``suggestions`` are bools; ``title`` is a string or ``None``."""
         from . import plot as lp
 
+        raw = check_bool("raw", raw)
+        suggestions = check_bool("suggestions", suggestions)
+        if title is not None and not isinstance(title, str):
+            raise TypeError(
+                f"title must be a string or None, got {title!r} "
+                f"({type(title).__name__})"
+            )
         if ax is None:
             _, ax = lp.new_axes()
         else:
@@ -310,7 +325,8 @@ def lr_range_test(
             f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}"
         )
     if not isinstance(data, Data) and (
-        isinstance(data, (str, bytes, torch.Tensor)) or not isinstance(data, Iterable)
+        isinstance(data, (str, bytes, torch.Tensor, np.ndarray))
+        or not isinstance(data, Iterable)
     ):
         raise TypeError(
             "data must be an lrlib.train.Data or an iterable of (inputs, targets), "

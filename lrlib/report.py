@@ -47,17 +47,50 @@ def glue(name: str, value: Any, spec: str = "") -> str:
     Returns the formatted text. Nothing is displayed in the notebook; the page shows
     the text where the role is. Glue formatted text, never a raw float: the stored
     output is compared on every run, and the last bits of a float are not the point.
+
+    ``value`` is one figure: a string, a number (Python or NumPy; a 0-d array or a
+    0-d tensor counts as its number), or an object with its own ``__format__`` such
+    as a :class:`lrlib.stats.Summary`. A real number that is not an integer needs a
+    ``spec``. Several values (a list, a tuple, an array or a tensor with a dimension)
+    are refused with a :class:`TypeError`, and so is ``None``: the prose decides how
+    a list reads ("0.1, 0.3" or "0.1 and 0.3"), so format each item and join them,
+    e.g. ``glue("lrs", ", ".join(format(v, "g") for v in lrs))``. A ``spec`` that
+    does not fit the value (``".3f"`` for a string) is a :class:`ValueError` or
+    :class:`TypeError` naming ``value``.
     """
     if not isinstance(name, str) or not name.isidentifier():
         raise ValueError(f"name must be a Python identifier, got {name!r}")
     if not isinstance(spec, str):
         raise TypeError(f"spec must be a format specification string, got {spec!r}")
-    if isinstance(value, float) and not spec:
+    if value is None or isinstance(value, (list, tuple, dict, set, frozenset)):
+        raise TypeError(
+            f"glue({name!r}, ...): value must be one figure (a number, a string or "
+            f"a formattable object), got {type(value).__name__}; format the items "
+            "of a collection and join them into one string"
+        )
+    shape = getattr(value, "shape", None)
+    if shape is not None and not isinstance(value, str):
+        if tuple(shape) != ():
+            raise TypeError(
+                f"glue({name!r}, ...): value must be one figure, got a "
+                f"{type(value).__name__} of shape {tuple(shape)}; format the items "
+                "and join them into one string"
+            )
+        if callable(getattr(value, "item", None)):
+            value = value.item()  # a NumPy scalar, 0-d array or 0-d tensor
+    real = isinstance(value, numbers.Real) and not isinstance(value, bool)
+    if real and not isinstance(value, numbers.Integral) and not spec:
         raise ValueError(
             f"glue({name!r}, ...): a float needs a format spec (e.g. '.3f'), so "
             "the page shows the digits that are meant"
         )
-    text = format(value, spec)
+    try:
+        text = format(value, spec)
+    except (TypeError, ValueError) as err:
+        raise type(err)(
+            f"glue({name!r}, ...): value {value!r} ({type(value).__name__}) cannot "
+            f"be formatted with spec {spec!r}: {err}"
+        ) from None
     from myst_nb import glue as myst_glue
 
     myst_glue(name, text, display=False)

@@ -100,8 +100,13 @@ def summary(
     bad = ~np.isfinite(arr)
     if failed is not None:
         flags = np.asarray(failed)
-        if flags.shape != arr.shape or flags.dtype != np.bool_:
-            raise ValueError("failed must hold one bool per value")
+        if flags.dtype != np.bool_:
+            raise TypeError(f"failed must hold bools, got dtype {flags.dtype}")
+        if flags.shape != arr.shape:
+            raise ValueError(
+                f"failed must hold one bool per entry of values: got shape "
+                f"{flags.shape} for values of shape {arr.shape}"
+            )
         bad |= flags
     ok = arr[~bad]
     return Summary(

@@ -24,7 +24,14 @@ from torch import nn
 from torch.optim import Optimizer
 from torch.optim.lr_scheduler import LRScheduler, ReduceLROnPlateau
 
-from ._validate import check_int, check_real, check_seed, check_str
+from ._validate import (
+    MAX_SEED,
+    check_int,
+    check_ints,
+    check_real,
+    check_seed,
+    check_str,
+)
 
 __all__ = [
     "DTYPE",
@@ -185,11 +192,7 @@ def digits(
     )
     x, y = load_digits(return_X_y=True)
     if classes is not None:
-        if isinstance(classes, (str, bytes)) or not isinstance(classes, Iterable):
-            raise TypeError(
-                f"classes must be a sequence of digits, got {type(classes).__name__}"
-            )
-        classes = [check_int("classes[i]", c, minimum=0) for c in classes]
+        classes = check_ints("classes", classes, minimum=0)
         if not classes or len(set(classes)) != len(classes) or max(classes) > 9:
             raise ValueError("classes must be distinct digits between 0 and 9")
         keep = np.isin(y, classes)
@@ -244,11 +247,7 @@ def mlp(
     """
     in_features = check_int("in_features", in_features, minimum=1)
     out_features = check_int("out_features", out_features, minimum=1)
-    if isinstance(hidden, (str, bytes)) or not isinstance(hidden, Iterable):
-        raise TypeError(
-            f"hidden must be a sequence of layer widths, got {type(hidden).__name__}"
-        )
-    hidden = [check_int(f"hidden[{i}]", h, minimum=1) for i, h in enumerate(hidden)]
+    hidden = check_ints("hidden", hidden, minimum=1)
     seed = check_seed("seed", seed)
     if not callable(activation):
         raise TypeError(f"activation must be callable, got {type(activation).__name__}")
@@ -430,15 +429,17 @@ def fit(
 def run_seeds(
     run: Callable[[int], History], seeds: Iterable[int] = (0, 1, 2)
 ) -> list[History]:
-    """Call ``run(seed)`` for every seed, each after :func:`seed_everything` (seed)."""
+    """Call ``run(seed)`` for every seed, each after :func:`seed_everything` (seed).
+
+    ``seeds`` is a one-dimensional collection of integers in ``[0, 2**32 - 1]`` (a
+    tuple, a list, a ``range``, a 1-d integer array); all of them are checked before
+    the first run starts.
+    """
     if not callable(run):
         raise TypeError(f"run must be callable, got {type(run).__name__}")
-    if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Iterable):
-        raise TypeError(
-            f"seeds must be an iterable of seeds, got {type(seeds).__name__}"
-        )
+    checked = check_ints("seeds", seeds, minimum=0, maximum=MAX_SEED)
     out = []
-    for seed in seeds:
+    for seed in checked:
         seed_everything(seed)
         out.append(run(seed))
     return out

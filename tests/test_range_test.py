@@ -301,6 +301,27 @@ def test_short_results_plot_and_say_when_there_is_no_steepest_point(losses):
     plt.close("all")
 
 
+def test_plot_and_suggestion_name_bad_arguments(data):
+    r = RangeTestResult(
+        range_test_lrs(1e-3, 1.0, 4), np.array([3.0, 2.0, 1.0, 2.0]),
+        np.array([3.0, 2.0, 1.0, 2.0]), False, 4, "exp", 0.0,
+    )  # fmt: skip
+    for bad in (np.array(["steepest"]), np.ones((2, 2)), None):
+        with pytest.raises((TypeError, ValueError), match="method"):
+            r.suggestion(bad)
+    for name in ("raw", "suggestions"):
+        for bad in (np.array([True, False]), torch.tensor([1, 2]), 1, None):
+            with pytest.raises(TypeError, match=name):
+                r.plot(**{name: bad})
+    with pytest.raises(TypeError, match="title"):
+        r.plot(title=np.array([1.0]))
+    r.plot(raw=np.True_, suggestions=False, title="")
+    model, opt = setup(data)
+    with pytest.raises(TypeError, match="data"):
+        lr_range_test(model, np.array(3), opt)
+    plt.close("all")
+
+
 def test_a_test_that_stops_at_once_can_still_be_plotted(data):
     model, opt = setup(data)
     r = lr_range_test(model, data, opt, start_lr=10.0, end_lr=1e6, num_steps=20)

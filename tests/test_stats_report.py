@@ -48,6 +48,8 @@ def test_summary_counts_failures_instead_of_averaging_them():
         (lambda: stats.summary(3.0), TypeError, "values"),
         (lambda: stats.summary([[1.0, 2.0]]), ValueError, "values"),
         (lambda: stats.summary([1.0, 2.0], failed=[True]), ValueError, "failed"),
+        (lambda: stats.summary([1.0, 2.0], failed=[True]), ValueError, "values"),
+        (lambda: stats.summary([1.0, 2.0], failed=[0, 1]), TypeError, "failed"),
         (lambda: stats.paired_difference([1.0], [1.0, 2.0]), ValueError, "a and b"),
         (
             lambda: stats.paired_difference([1.0], [2.0], confidence=1.0),
@@ -109,6 +111,27 @@ def test_glue_stores_the_formatted_text(monkeypatch):
         report.glue("acc", 0.9)
     with pytest.raises(ValueError, match="identifier"):
         report.glue("not a name", 1)
+
+
+def test_glue_takes_one_figure_and_names_value_otherwise(monkeypatch):
+    import myst_nb
+
+    monkeypatch.setattr(myst_nb, "glue", lambda n, v, display: None)
+    # a NumPy scalar, a 0-d array and a 0-d tensor are their number
+    assert report.glue("a", np.float64(0.25), ".2f") == "0.25"
+    assert report.glue("a", np.array(0.25), ".2f") == "0.25"
+    assert report.glue("a", torch.tensor(0.25, dtype=torch.float64), ".2f") == "0.25"
+    assert report.glue("a", np.int64(7)) == "7"
+    assert report.glue("a", "seven") == "seven"
+    assert report.glue("a", stats.summary([0.5, 0.7]), ".1f") == "0.6 ± 0.1"
+    with pytest.raises(ValueError, match="format spec"):
+        report.glue("a", np.array(0.25))
+    # several values: the prose decides how they are joined
+    for many in ([1, 2], (1.0,), np.array([0.1, 0.3]), torch.tensor([1, 2]), None):
+        with pytest.raises(TypeError, match="value"):
+            report.glue("a", many, ".3f")
+    with pytest.raises(ValueError, match="value 'abc'"):
+        report.glue("a", "abc", ".3f")
 
 
 def test_training_is_float64_with_a_held_out_test_split():

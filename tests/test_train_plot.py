@@ -72,6 +72,34 @@ def test_plateau_is_stepped_per_epoch_with_val_loss(data):
 def test_run_seeds(data):
     hs = run_seeds(lambda s: run(data, s, epochs=1), seeds=(0, 1))
     assert [h.seed for h in hs] == [0, 1]
+    # any one-dimensional collection of integers, checked before the first run
+    assert run_seeds(lambda s: s, seeds=range(3)) == [0, 1, 2]
+    assert run_seeds(lambda s: s, seeds=np.array([4, 5])) == [4, 5]
+    called = []
+    with pytest.raises(ValueError, match="seeds\\[1\\]"):
+        run_seeds(called.append, seeds=[0, -1])
+    assert called == []
+
+
+def test_integer_sequences_may_be_arrays():
+    a = mlp(8, 3, hidden=np.array([4, 5]), seed=0)
+    b = mlp(8, 3, hidden=(4, 5), seed=0)
+    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
+    d1 = digits(classes=np.array([1, 7]))
+    d2 = digits(classes=[1, 7])
+    assert torch.equal(d1.y_train, d2.y_train)
+
+
+def test_a_numpy_max_loss_is_a_real_number(data):
+    """``max_loss=np.float64(0.5)`` is accepted: below the first loss, the run is
+    marked diverged at once, like ``max_loss=0.5``."""
+    runs = []
+    for max_loss in (0.5, np.float64(0.5)):
+        model = mlp(64, 10, seed=0)
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        runs.append(fit(model, data, opt, epochs=1, max_loss=max_loss))
+    assert all(h.diverged for h in runs)
+    assert np.array_equal(runs[0].train_loss, runs[1].train_loss, equal_nan=True)
 
 
 @pytest.mark.parametrize(
@@ -303,6 +331,12 @@ def test_evaluate_names_bad_arguments(data):
         (lambda: run_seeds(None), TypeError, "run"),
         (lambda: run_seeds(lambda s: s, seeds=None), TypeError, "seeds"),
         (lambda: run_seeds(lambda s: s, seeds=[2**63]), ValueError, "seed"),
+        (lambda: run_seeds(lambda s: s, seeds=np.array(3)), TypeError, "seeds"),
+        (lambda: run_seeds(lambda s: s, seeds=np.ones((2, 2))), ValueError, "seeds"),
+        (lambda: run_seeds(lambda s: s, seeds=[0.5]), TypeError, "seeds\\[0\\]"),
+        (lambda: run_seeds(lambda s: s, seeds=[0, -1]), ValueError, "seeds\\[1\\]"),
+        (lambda: mlp(64, 10, hidden=np.array(4)), TypeError, "hidden"),
+        (lambda: digits(classes=np.array(3)), TypeError, "classes"),
     ],
 )
 def test_train_helpers_name_bad_arguments(call, exc, name):
