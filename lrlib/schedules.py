@@ -52,7 +52,7 @@ from __future__ import annotations
 import bisect
 import functools
 import math
-from typing import Sequence, Union
+from typing import Any, Callable, Sequence, Union, cast, overload
 
 import numpy as np
 import torch
@@ -97,15 +97,16 @@ def _out(values: np.ndarray, scalar: bool) -> LR:
     return float(values.reshape(-1)[0]) if scalar else values
 
 
-def _ratio(a: np.ndarray, b, shift: int = 0) -> np.ndarray:
+def _ratio(a: np.ndarray, b: int | np.ndarray, shift: int = 0) -> np.ndarray:
     """``(a - shift) / (b - shift)`` in float64 for integer arrays.
 
     Casting inside the subtraction is several times faster than casting a finished
     integer array that holds negative values.
     """
-    return np.subtract(a, shift, dtype=np.float64) / np.subtract(
+    ratio: np.ndarray = np.subtract(a, shift, dtype=np.float64) / np.subtract(
         b, shift, dtype=np.float64
     )
+    return ratio
 
 
 def _half_cosine(p: np.ndarray) -> np.ndarray:
@@ -121,11 +122,11 @@ def _half_cosine(p: np.ndarray) -> np.ndarray:
     ) / 2.0
 
 
-def _between(values, lo: float, hi: float):
+def _between(values: np.ndarray, lo: float, hi: float) -> np.ndarray:
     """``values`` clipped to ``[min(lo, hi), max(lo, hi)]``: the bounds of a schedule,
     held exactly (``lo + (hi - lo) * 1`` can round one ulp past ``hi``)."""
     a, b = (lo, hi) if lo <= hi else (hi, lo)
-    return np.clip(values, a, b)
+    return cast(np.ndarray, np.clip(values, a, b))  # numpy's stubs give Any here
 
 
 _TWO53 = 2**53
@@ -450,11 +451,15 @@ def _next_length(length: int, cycle_mult: float, warmup_steps: int) -> int:
     return math.floor((length - warmup_steps) * cycle_mult) + warmup_steps
 
 
-def _tri(j):
+@overload
+def _tri(j: int) -> int: ...
+@overload
+def _tri(j: np.ndarray) -> np.ndarray: ...
+def _tri(j: int | np.ndarray) -> int | np.ndarray:
     """``j * (j - 1) // 2`` without an int64 overflow in the product."""
     if isinstance(j, np.ndarray):
         even = j % 2 == 0
-        return np.where(even, (j // 2) * (j - 1), j * ((j - 1) // 2))
+        return cast(np.ndarray, np.where(even, (j // 2) * (j - 1), j * ((j - 1) // 2)))
     return j * (j - 1) // 2
 
 
@@ -480,7 +485,7 @@ class _CycleTable:
 
     def nxt(self, a: int) -> int:
         if self.exact:
-            return a * self.mult
+            return cast(int, a * self.mult)  # exact: mult is an int
         return math.floor(a * self.mult)
 
     def _add(self, start: int, k: int, a: int, c: int, n: int) -> None:
@@ -590,6 +595,7 @@ class _CycleTable:
     def _expand(self, k_lo: int, k_hi: int) -> tuple[np.ndarray, np.ndarray]:
         """Starts (int64) and annealing parts (float64) of cycles ``k_lo..k_hi``."""
         W = self.warmup
+        j: Any  # an int in the loops, an int64 array in the vectorised branch
         i = bisect.bisect_right(self.ks, k_lo) - 1
         starts: list[np.ndarray] = []
         parts: list[np.ndarray] = []
@@ -659,7 +665,7 @@ def _locate(
     return _table(first, mult, warmup).locate_array(t)
 
 
-def _check_cycle_mult(cycle_mult) -> float:
+def _check_cycle_mult(cycle_mult: Any) -> float:
     """``cycle_mult`` in ``[1, 2**63]``: no cycle can usefully grow by more than the
     whole step range, and the bound keeps every cycle length finite."""
     mult = check_real("cycle_mult", cycle_mult, minimum=1.0)
@@ -699,7 +705,9 @@ def restart_cycles(
     return out
 
 
-def _check_restart_shape(first_cycle_steps, cycle_mult, warmup_steps, gamma):
+def _check_restart_shape(
+    first_cycle_steps: Any, cycle_mult: Any, warmup_steps: Any, gamma: Any
+) -> tuple[int, float, int, float]:
     first = check_step_count("first_cycle_steps", first_cycle_steps, minimum=1)
     mult = _check_cycle_mult(cycle_mult)
     warmup = check_step_count("warmup_steps", warmup_steps)
@@ -712,7 +720,23 @@ def _check_restart_shape(first_cycle_steps, cycle_mult, warmup_steps, gamma):
     return first, mult, warmup, gamma
 
 
-def _restart_value(k, s, part, warmup, max_lr, min_lr, gamma):
+@overload
+def _restart_value(
+    k: int, s: int, part: int, warmup: int, max_lr: float, min_lr: float, gamma: float
+) -> float: ...
+@overload
+def _restart_value(
+    k: np.ndarray,
+    s: np.ndarray,
+    part: np.ndarray,
+    warmup: int,
+    max_lr: float,
+    min_lr: float,
+    gamma: float,
+) -> np.ndarray: ...
+def _restart_value(
+    k: Any, s: Any, part: Any, warmup: int, max_lr: float, min_lr: float, gamma: float
+) -> Any:
     """LR at position ``s`` of cycle ``k``, whose annealing part has ``part`` steps.
 
     ``min_lr + (peak - min_lr) * frac``, clipped to ``[min_lr, peak]``, with
@@ -721,6 +745,8 @@ def _restart_value(k, s, part, warmup, max_lr, min_lr, gamma):
     ``part`` is then an int and the ratio is exact); arrays take a vectorised one
     (whole curves).
     """
+    peak: Any  # floats on the int path, arrays (or a float peak) on the array path
+    frac: Any
     if isinstance(s, int):
         peak = max(max_lr * gamma**k, min_lr)
         if s < warmup:
@@ -882,7 +908,7 @@ def wsd_lr(
         )
     min_factor = check_real("min_factor", min_factor, minimum=0.0, maximum=1.0)
     decay = check_str("decay", decay, _WSD_DECAYS)
-    shapes = {
+    shapes: dict[str, Callable[[np.ndarray], np.ndarray]] = {
         "linear": lambda q: 1.0 - q,
         "cosine": _half_cosine,
         "sqrt": lambda q: 1.0 - np.sqrt(q),
