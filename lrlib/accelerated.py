@@ -131,9 +131,10 @@ def prepared_schedule(
     A float64 MLP on :func:`teacher_data` (512 rows, 16 features, 4 classes), SGD
     with momentum 0.9 and ``OneCycleLR(max_lr=max_lr, total_steps=total_steps)`` go
     through ``accelerator.prepare`` with a ``DataLoader`` of ``batch_size`` (per
-    process, or split across the processes with ``split_batches``). After each of the
+    process, or split across the processes with ``split_batches``). In each of the
     ``calls`` iterations (backward, ``optimizer.step()``, ``scheduler.step()``) the job
-    records the wrapped scheduler's ``last_epoch`` and the optimizer's learning rate.
+    records the learning rate the update uses and, after the call, the wrapped
+    scheduler's ``last_epoch``.
 
     Args:
         ctx: the rank (from :class:`lrlib.distributed.Cluster`).
@@ -147,10 +148,11 @@ def prepared_schedule(
 
     Returns:
         On every rank: ``rank``, ``num_processes`` (Accelerate's), ``distributed_type``,
-        ``per_process_batch`` (rows of this process's first batch), ``steps`` and
-        ``lrs`` (the wrapped scheduler's ``last_epoch`` and the learning rate after
-        each call), ``same_on_all_ranks`` (whether every rank recorded the same
-        ``lrs``) and ``finite_loss`` (whether every loss was finite).
+        ``per_process_batch`` (rows of this process's first batch), ``lrs`` (the
+        learning rate of each update), ``steps`` (the wrapped scheduler's
+        ``last_epoch`` after each call), ``same_on_all_ranks`` (whether every rank
+        recorded the same ``lrs``) and ``finite_loss`` (whether every loss was
+        finite).
     """
     calls = check_int("calls", calls, minimum=1)
     total_steps = check_int("total_steps", total_steps, minimum=1)
@@ -210,6 +212,7 @@ def prepared_schedule(
         for _ in range(calls):
             x, y = next(batches)
             per_process_batch = per_process_batch or len(y)
+            lrs.append(float(opt.param_groups[0]["lr"]))  # the lr of this update
             opt.zero_grad()
             loss = torch.nn.functional.cross_entropy(model(x), y)
             finite = finite and bool(torch.isfinite(loss))
@@ -217,7 +220,6 @@ def prepared_schedule(
             opt.step()
             sched.step()
             steps.append(int(sched.scheduler.last_epoch))
-            lrs.append(float(opt.param_groups[0]["lr"]))
         mine = torch.tensor(lrs, dtype=DTYPE)
         every = [torch.empty_like(mine) for _ in range(ctx.world_size)]
         dist.all_gather(every, mine)

@@ -11,15 +11,16 @@ from lrlib import distributed as D
 
 
 def _one_cycle(total: int, calls: int, every: int = 1) -> list[float]:
-    """The plain single-process OneCycleLR trace: the lr after every ``every`` steps."""
+    """The plain single-process OneCycleLR: the lr of each of ``calls`` updates when
+    the scheduler steps ``every`` times after each."""
     opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1, momentum=0.9)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=0.1, total_steps=total)
     out = []
-    for _ in range(calls):
-        for _ in range(every):
+    for call in range(calls):
+        out.append(opt.param_groups[0]["lr"])
+        for _ in range(every if call < calls - 1 else 0):
             opt.step()
             sched.step()
-        out.append(opt.param_groups[0]["lr"])
     return out
 
 
@@ -90,8 +91,8 @@ def test_prepared_scheduler_on_two_processes():
     assert r["per_process_batch"] == 32
     # two steps per call until total_steps, then Accelerate stops stepping
     assert r["steps"] == [min(2 * (c + 1), calls) for c in range(calls)]
-    assert r["lrs"][calls // 2 - 1 :] == [r["lrs"][-1]] * (calls // 2 + 1)
-    assert r["lrs"][: calls // 2] == _one_cycle(calls, calls // 2, every=2)
+    assert r["lrs"][: calls // 2 + 1] == _one_cycle(calls, calls // 2 + 1, every=2)
+    assert r["lrs"][calls // 2 :] == [r["lrs"][-1]] * (calls // 2)
     r = split[0]
     assert r["per_process_batch"] == 16
     assert r["steps"] == list(range(1, calls + 1))
