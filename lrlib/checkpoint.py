@@ -36,7 +36,7 @@ from torch.optim import Optimizer
 from torch.optim.lr_scheduler import LRScheduler, ReduceLROnPlateau
 from torch.utils.data import Sampler
 
-from ._validate import check_int
+from ._validate import check_int, check_seed
 
 __all__ = [
     "ResumableSampler",
@@ -62,7 +62,7 @@ class ResumableSampler(Sampler[int]):
 
     def __init__(self, n: int, *, seed: int = 0, shuffle: bool = True) -> None:
         self.n = check_int("n", n, minimum=1)
-        self.seed = check_int("seed", seed, minimum=0)
+        self.seed = check_seed("seed", seed)
         if not isinstance(shuffle, bool):
             raise TypeError(f"shuffle must be a bool, got {type(shuffle).__name__}")
         self.shuffle = shuffle
@@ -109,6 +109,47 @@ class ResumableSampler(Sampler[int]):
         self.set_epoch(int(state["epoch"]), int(state["offset"]))
 
 
+def _check_objects(
+    model: Any,
+    optimizer: Any,
+    scheduler: Any,
+    scaler: Any,
+    sampler: Any,
+) -> None:
+    """The objects a checkpoint is taken from or loaded into, checked by type."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(
+            f"optimizer must be an Optimizer, got {type(optimizer).__name__}"
+        )
+    if scheduler is not None and not isinstance(scheduler, LRScheduler):
+        raise TypeError(
+            f"scheduler must be an LRScheduler or None, got {type(scheduler).__name__}"
+        )
+    if scaler is not None and not all(
+        callable(getattr(scaler, m, None)) for m in ("state_dict", "load_state_dict")
+    ):
+        raise TypeError(
+            "scaler must be a torch.amp.GradScaler (or an object with state_dict and "
+            f"load_state_dict) or None, got {type(scaler).__name__}"
+        )
+    if sampler is not None and not isinstance(sampler, ResumableSampler):
+        raise TypeError(
+            f"sampler must be a ResumableSampler or None, got {type(sampler).__name__}"
+        )
+
+
+def _check_file(f: Any, method: str) -> None:
+    if isinstance(f, (str, os.PathLike)):
+        return
+    if not callable(getattr(f, method, None)):
+        raise TypeError(
+            f"f must be a path (str or os.PathLike) or a binary file object with "
+            f"{method}(), got {type(f).__name__}"
+        )
+
+
 def capture(
     model: nn.Module,
     optimizer: Optimizer,
@@ -123,18 +164,13 @@ def capture(
 
     Keys: ``model``, ``optimizer``, ``scheduler`` (``None`` without one), ``step`` (the
     optimizer updates done), ``rng`` (torch's CPU generator state), and ``scaler``,
-    ``sampler``, ``extra`` when given.
+    ``sampler``, ``extra`` when given (``extra`` a mapping with string keys).
     """
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
-    if not isinstance(optimizer, Optimizer):
-        raise TypeError(
-            f"optimizer must be an Optimizer, got {type(optimizer).__name__}"
-        )
-    if scheduler is not None and not isinstance(scheduler, LRScheduler):
-        raise TypeError(
-            f"scheduler must be an LRScheduler or None, got {type(scheduler).__name__}"
-        )
+    _check_objects(model, optimizer, scheduler, scaler, sampler)
+    if extra is not None and not isinstance(extra, Mapping):
+        raise TypeError(f"extra must be a mapping or None, got {type(extra).__name__}")
+    if extra is not None and not all(isinstance(k, str) for k in extra):
+        raise TypeError("extra must have string keys")
     state: dict[str, Any] = {
         "model": model.state_dict(),
         "optimizer": optimizer.state_dict(),
@@ -171,6 +207,7 @@ def restore(
         raise TypeError(
             f"checkpoint must be a mapping, got {type(checkpoint).__name__}"
         )
+    _check_objects(model, optimizer, scheduler, scaler, sampler)
     missing = {"model", "optimizer", "scheduler", "step"} - set(checkpoint)
     if missing:
         raise ValueError(f"checkpoint lacks {sorted(missing)}")
@@ -202,6 +239,7 @@ def save(checkpoint: Mapping[str, Any], f: str | os.PathLike[str] | io.BytesIO) 
         raise TypeError(
             f"checkpoint must be a mapping, got {type(checkpoint).__name__}"
         )
+    _check_file(f, "write")
     torch.save(dict(checkpoint), f)
 
 
@@ -210,6 +248,7 @@ def load(f: str | os.PathLike[str] | io.BytesIO) -> dict[str, Any]:
     pickled code. A scheduler state that holds other objects fails here with
     ``pickle.UnpicklingError`` naming the type (allow it with
     ``torch.serialization.add_safe_globals`` if you trust the file)."""
+    _check_file(f, "read")
     if isinstance(f, io.BytesIO):
         f.seek(0)
     return cast(dict[str, Any], torch.load(f, weights_only=True))
@@ -305,6 +344,10 @@ def _run(
                 break
 
 
+#: The most steps :func:`compare_resume` runs.
+MAX_RESUME_STEPS = 100_000
+
+
 def compare_resume(
     build: Build,
     steps: int,
@@ -322,10 +365,13 @@ def compare_resume(
     features to 1 output; the data is 48 fixed samples in batches of ``batch``, the
     order from a :class:`ResumableSampler`, so a cut may fall mid-epoch.
     ``ReduceLROnPlateau`` is stepped with ``metric(step)`` (default: the batch loss).
+    ``steps`` is at most 100,000 (a check on a toy model, not a training run).
     """
     if not callable(build):
         raise TypeError(f"build must be callable, got {type(build).__name__}")
-    steps = check_int("steps", steps, minimum=1)
+    if metric is not None and not callable(metric):
+        raise TypeError(f"metric must be callable or None, got {type(metric).__name__}")
+    steps = check_int("steps", steps, minimum=1, maximum=MAX_RESUME_STEPS)
     cut = check_int("cut", cut, minimum=0)
     batch = check_int("batch", batch, minimum=1)
     if cut > steps:

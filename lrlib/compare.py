@@ -52,7 +52,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence, cast
 
 import numpy as np
 
-from ._validate import check_int, check_real
+from ._validate import check_int, check_ints, check_real, check_str
 from .stats import PairedDifference, Summary, paired_difference, summary
 
 __all__ = [
@@ -75,9 +75,7 @@ _GOALS = ("max", "min")
 
 
 def _check_goal(name: str, goal: Any) -> str:
-    if goal not in _GOALS:
-        raise ValueError(f"{name} must be 'max' or 'min', got {goal!r}")
-    return cast(str, goal)
+    return check_str(name, goal, _GOALS)
 
 
 def _real_or_nan(name: str, value: Any) -> float:
@@ -114,19 +112,25 @@ def _key(setting: Mapping[str, Any]) -> frozenset[tuple[str, Any]]:
 
 def setting_label(setting: Setting, spec: str = "g") -> str:
     """A short label such as ``"peak 0.1, decay 0.5"`` (numbers formatted with
-    ``spec``; an empty setting is ``"-"``)."""
+    ``spec``, a format specification string; an empty setting is ``"-"``)."""
     setting = _frozen_setting("setting", setting)
+    if not isinstance(spec, str):
+        raise TypeError(f"spec must be a format specification string, got {spec!r}")
     parts = []
     for key, value in setting.items():
         is_number = isinstance(value, numbers.Real) and not isinstance(value, bool)
-        parts.append(f"{key} {format(value, spec) if is_number else value}")
+        try:
+            text = format(value, spec) if is_number else str(value)
+        except ValueError as err:
+            raise ValueError(
+                f"spec {spec!r} does not format {value!r}: {err}"
+            ) from None
+        parts.append(f"{key} {text}")
     return ", ".join(parts) or "-"
 
 
 def _check_seeds(name: str, seeds: Any) -> tuple[int, ...]:
-    if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Iterable):
-        raise TypeError(f"{name} must be a sequence of integer seeds")
-    out = tuple(check_int(f"{name}[{i}]", s, minimum=0) for i, s in enumerate(seeds))
+    out = tuple(check_ints(name, seeds, minimum=0))
     if not out:
         raise ValueError(f"{name} must hold at least one seed")
     if len(set(out)) != len(out):
@@ -214,9 +218,15 @@ class Contender:
             raise TypeError(f"name must be a non-empty string, got {self.name!r}")
         if not callable(self.run):
             raise TypeError(f"run must be callable, got {type(self.run).__name__}")
-        if isinstance(self.grid, Mapping) or not isinstance(self.grid, Iterable):
+        if isinstance(self.grid, (Mapping, str, bytes)) or not isinstance(
+            self.grid, Iterable
+        ):
             raise TypeError("grid must be a sequence of settings (mappings)")
-        grid = tuple(_frozen_setting(f"grid[{i}]", s) for i, s in enumerate(self.grid))
+        try:
+            items = list(self.grid)
+        except TypeError:
+            raise TypeError("grid must be a sequence of settings (mappings)") from None
+        grid = tuple(_frozen_setting(f"grid[{i}]", s) for i, s in enumerate(items))
         if not grid:
             raise ValueError(f"grid of {self.name!r} must hold at least one setting")
         keys = [_key(s) for s in grid]
@@ -259,6 +269,21 @@ class Trial:
         return summary(self.values(metric), failed=[o.failed for o in self.outcomes])
 
 
+def _check_tiebreak(tiebreak: Any, trials: Sequence[Trial]) -> None:
+    """``tiebreak`` is ``None`` or a metric that every run of ``trials`` reports."""
+    if tiebreak is None:
+        return
+    if not isinstance(tiebreak, str) or not tiebreak:
+        raise TypeError(f"tiebreak must be a metric name, got {tiebreak!r}")
+    for t in trials:
+        for o in t.outcomes:
+            if tiebreak not in ("val", "test") and tiebreak not in o.extra:
+                raise ValueError(
+                    f"tiebreak {tiebreak!r} is not a metric of every run: a run of "
+                    f"{t.contender!r} at {t.label!r} has {['val', 'test', *o.extra]}"
+                )
+
+
 def choose(
     trials: Sequence[Trial],
     *,
@@ -282,8 +307,7 @@ def choose(
     goal = _check_goal("goal", goal)
     tiebreak_goal = _check_goal("tiebreak_goal", tiebreak_goal)
     tolerance = check_real("tolerance", tolerance, minimum=0.0)
-    if tiebreak is not None and not isinstance(tiebreak, str):
-        raise TypeError(f"tiebreak must be a metric name, got {tiebreak!r}")
+    _check_tiebreak(tiebreak, trials)
     sign = 1.0 if goal == "max" else -1.0
     fewest = min(t.failed for t in trials)
     eligible = [t for t in trials if t.failed == fewest]
@@ -614,8 +638,12 @@ def classifier_outcome(
         raise TypeError(f"data must be a lrlib.train.Data, got {type(data).__name__}")
     if data.x_test is None:
         raise ValueError("data has no test split (digits(test_fraction=...))")
-    if metric not in ("acc", "loss"):
-        raise ValueError(f"metric must be 'acc' or 'loss', got {metric!r}")
+    metric = check_str("metric", metric, ("acc", "loss"))
+    if curves is not None and not isinstance(curves, Mapping):
+        raise TypeError(
+            f"curves must be a mapping of names to arrays or None, got "
+            f"{type(curves).__name__}"
+        )
     if not isinstance(diverged, (bool, np.bool_)):
         raise TypeError(f"diverged must be a bool, got {type(diverged).__name__}")
     names = ("train_loss", "val_loss", "val_acc", "test_loss", "test_acc")

@@ -67,7 +67,7 @@ def top_eigenvalue(
     Args:
         loss_fn: recomputes the scalar loss (called once).
         params: the tensors the Hessian is taken in (``model.parameters()``).
-        iterations: power-iteration steps (at least 1).
+        iterations: power-iteration steps, from 1 to 100,000.
         seed: seeds the random unit start vector.
         precondition: optional positive tensors ``d`` shaped like ``params``; then the
             eigenvalue of :math:`D^{1/2} H D^{1/2}` (that of :math:`D H`) is returned,
@@ -79,13 +79,19 @@ def top_eigenvalue(
     if not callable(loss_fn):
         raise TypeError(f"loss_fn must be callable, got {type(loss_fn).__name__}")
     ps = _params(params)
-    iterations = check_int("iterations", iterations, minimum=1)
+    iterations = check_int("iterations", iterations, minimum=1, maximum=100_000)
     seed = check_int("seed", seed, minimum=0, maximum=2**32 - 1)
     scale: list[torch.Tensor] | None = None
     if precondition is not None:
-        if isinstance(precondition, torch.Tensor):
+        if isinstance(precondition, (torch.Tensor, str, bytes)):
             raise TypeError("precondition must be a sequence of tensors")
-        pre = list(precondition)
+        try:
+            pre = list(precondition)
+        except TypeError:
+            raise TypeError(
+                "precondition must be a sequence of tensors, got "
+                f"{type(precondition).__name__}"
+            ) from None
         if len(pre) != len(ps):
             raise ValueError(
                 f"precondition has {len(pre)} tensors, params has {len(ps)}"

@@ -20,10 +20,13 @@ must go when the fix lands.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import importlib
 import inspect
+import io
 import math
+import numbers
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +56,13 @@ MODULES = [
     "lrlib.train",
     "lrlib.range_test",
     "lrlib.gallery",
+    "lrlib.compare",
+    "lrlib.checkpoint",
+    "lrlib.steps",
+    "lrlib.sharpness",
+    "lrlib.hf",
+    "lrlib.conventions",
+    "lrlib.distributed",
 ]
 
 ADVERSARIAL: dict[str, Any] = {
@@ -136,6 +146,96 @@ def tiny_explorer() -> dict[str, Any]:
     }
 
 
+def contender(name: str = "a") -> Any:
+    def run(setting: Any, seed: int) -> Any:
+        return CMP.Outcome(val=0.5 + 0.01 * seed, test=0.4 + setting["peak"])
+
+    return CMP.Contender(name, run, [{"peak": 0.1}, {"peak": 0.2}])
+
+
+def trial(peak: float = 0.1) -> Any:
+    outcomes = tuple(CMP.Outcome(val=0.5 + peak, test=0.5) for _ in range(2))
+    return CMP.Trial("a", {"peak": peak}, (0, 1), outcomes)
+
+
+def comparison(name: str = "a") -> Any:
+    return CMP.compare([contender(name)], (0, 1))
+
+
+def ckpt_build() -> tuple[torch.nn.Module, torch.optim.Optimizer, LRScheduler]:
+    torch.manual_seed(0)
+    m = torch.nn.Linear(4, 1, dtype=torch.float64)
+    o = torch.optim.SGD(m.parameters(), lr=0.1)
+    return m, o, StepLR(o, 3)
+
+
+def ckpt_objects() -> dict[str, Any]:
+    m, o, s = ckpt_build()
+    return {"model": m, "optimizer": o, "scheduler": s}
+
+
+def ckpt_state() -> dict[str, Any]:
+    return CK.capture(**ckpt_objects(), step=0, sampler=CK.ResumableSampler(8))
+
+
+def quadratic() -> dict[str, Any]:
+    w = torch.tensor([1.0, -1.0], dtype=torch.float64, requires_grad=True)
+    h = torch.tensor([3.0, 1.0], dtype=torch.float64)
+    return {"loss_fn": lambda: 0.5 * (h * w * w).sum(), "params": [w]}
+
+
+def in_tmp(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn`` run in the scratch directory, so a path argument writes nothing here."""
+
+    def call(**kw: Any) -> Any:
+        with contextlib.chdir(TMP):
+            return fn(**kw)
+
+    call.__signature__ = inspect.signature(fn)  # type: ignore[attr-defined]
+    return call
+
+
+def in_group(job: Callable[..., Any]) -> Callable[..., Any]:
+    """A cluster job called in this process, as rank 0 of a one-process gloo group
+    (created on first use), with ``time.sleep`` checked instead of slept."""
+
+    def call(**kw: Any) -> Any:
+        import torch.distributed as dist
+
+        if not dist.is_initialized():
+            dist.init_process_group(
+                "gloo", store=dist.HashStore(), rank=0, world_size=1
+            )
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(DI.time, "sleep", _checked_sleep)
+            return job(**kw)
+
+    call.__signature__ = inspect.signature(job)  # type: ignore[attr-defined]
+    return call
+
+
+def _checked_sleep(seconds: Any) -> None:
+    """What ``time.sleep`` accepts without raising or hanging for long."""
+    assert isinstance(seconds, numbers.Real) and not isinstance(seconds, bool), seconds
+    assert math.isfinite(seconds) and 0 <= seconds <= 3600, seconds
+
+
+class FakeScaler:
+    """The four methods scaler_step calls, as a disabled GradScaler has them."""
+
+    def is_enabled(self) -> bool:
+        return False
+
+    def step(self, optimizer: torch.optim.Optimizer) -> None:
+        optimizer.step()
+
+    def update(self) -> None:
+        pass
+
+    def get_scale(self) -> float:
+        return 1.0
+
+
 # ------------------------------------------------------------------ result checks
 
 
@@ -164,6 +264,8 @@ def _walk_numbers(value: Any, seen: set[int] | None = None):
     elif isinstance(value, (list, tuple)):
         for v in value:
             yield from _walk_numbers(v, seen)
+    elif isinstance(value, CMP.Outcome):
+        return  # documented: a failed run's scores may be NaN (the run is counted)
     elif isinstance(value, History) and value.diverged:
         # documented: the steps, epochs and metrics after a divergence are NaN; what
         # was recorded before it must be finite (the last step's loss may be inf)
@@ -243,6 +345,10 @@ class Case:
     params: list[str] | None = None
     aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
     allow_nan: frozenset[str] = frozenset()
+    #: the valid call starts processes: tests/test_distributed.py makes it, not here
+    slow: bool = False
+    #: other exceptions that are the right answer to some value
+    also: tuple[type[BaseException], ...] = ()
 
 
 def steps_kw(**kw: Any) -> Callable[[], dict[str, Any]]:
@@ -263,6 +369,13 @@ ST = importlib.import_module("lrlib.stats")
 R = importlib.import_module("lrlib.report")
 RT = importlib.import_module("lrlib.range_test")
 G = importlib.import_module("lrlib.gallery")
+CMP = importlib.import_module("lrlib.compare")
+CK = importlib.import_module("lrlib.checkpoint")
+STP = importlib.import_module("lrlib.steps")
+SH = importlib.import_module("lrlib.sharpness")
+HF = importlib.import_module("lrlib.hf")
+CV = importlib.import_module("lrlib.conventions")
+DI = importlib.import_module("lrlib.distributed")
 BASELINES: dict[str, Case] = {
     # closed forms
     "step_lr": Case(
@@ -628,18 +741,410 @@ BASELINES: dict[str, Case] = {
             "color_index": 0,
         },  # fmt: skip
     ),
+    # comparisons
+    "Outcome": Case(
+        CMP.Outcome,
+        lambda: {
+            "val": 0.5,
+            "test": 0.4,
+            "diverged": False,
+            "extra": {"loss": 0.1},
+            "curves": {"loss": np.ones(3)},
+        },  # fmt: skip
+    ),
+    "Contender": Case(
+        CMP.Contender,
+        lambda: {
+            "name": "a",
+            "run": contender().run,
+            "grid": [{"peak": 0.1}, {"peak": 0.2}],
+        },  # fmt: skip
+    ),
+    "choose": Case(
+        CMP.choose,
+        lambda: {
+            "trials": [trial(0.1), trial(0.2)],
+            "goal": "max",
+            "tiebreak": None,
+            "tiebreak_goal": "min",
+            "tolerance": 1e-9,
+        },  # fmt: skip
+    ),
+    "compare": Case(
+        CMP.compare,
+        lambda: {
+            "contenders": [contender()],
+            "seeds": (0, 1),
+            "report_seeds": (2,),
+            "goal": "max",
+            "tiebreak": None,
+            "tiebreak_goal": "min",
+            "tolerance": 1e-9,
+        },  # fmt: skip
+    ),
+    "combine": Case(
+        lambda comparisons: (
+            CMP.combine(*comparisons)
+            if isinstance(comparisons, list)
+            else CMP.combine(comparisons)
+        ),
+        lambda: {"comparisons": [comparison("a"), comparison("b")]},
+    ),
+    "classifier_outcome": Case(
+        CMP.classifier_outcome,
+        lambda: {
+            "model": model(),
+            "data": DATA,
+            "diverged": False,
+            "metric": "acc",
+            "curves": {"loss": [1.0, 0.5]},
+        },  # fmt: skip
+    ),
+    "setting_label": Case(
+        CMP.setting_label, lambda: {"setting": {"peak": 0.1}, "spec": "g"}
+    ),
+    # checkpoints
+    "ResumableSampler": Case(
+        CK.ResumableSampler, lambda: {"n": 8, "seed": 0, "shuffle": True}
+    ),
+    "capture": Case(
+        CK.capture,
+        lambda: {
+            **ckpt_objects(),
+            "step": 3,
+            "scaler": None,
+            "sampler": CK.ResumableSampler(8),
+            "extra": {"note": 1},
+        },  # fmt: skip
+    ),
+    "restore": Case(
+        CK.restore,
+        lambda: {
+            "checkpoint": ckpt_state(),
+            **ckpt_objects(),
+            "scaler": None,
+            "sampler": CK.ResumableSampler(8),
+        },  # fmt: skip
+    ),
+    "save": Case(
+        in_tmp(CK.save), lambda: {"checkpoint": ckpt_state(), "f": io.BytesIO()}
+    ),
+    "load": Case(
+        in_tmp(CK.load),
+        lambda: {"f": (lambda b: (CK.save(ckpt_state(), b), b)[1])(io.BytesIO())},
+        # a path that names no file: the file system's own error is the right one
+        also=(FileNotFoundError,),
+    ),
+    "compare_resume": Case(
+        CK.compare_resume,
+        lambda: {"build": ckpt_build, "steps": 4, "cut": 2, "batch": 8, "metric": None},
+    ),
+    # steps
+    "updates_per_epoch": Case(
+        STP.updates_per_epoch,
+        lambda: {
+            "n": 100,
+            "batch_size": 8,
+            "accumulate": 2,
+            "world_size": 2,
+            "drop_last": False,
+            "step_remainder": True,
+        },  # fmt: skip
+    ),
+    "total_updates": Case(
+        STP.total_updates,
+        lambda: {
+            "n": 100,
+            "batch_size": 8,
+            "epochs": 3,
+            "accumulate": 2,
+            "world_size": 2,
+            "drop_last": False,
+            "step_remainder": True,
+        },  # fmt: skip
+    ),
+    "scaler_step": Case(
+        STP.scaler_step,
+        lambda: {"scaler": FakeScaler(), "optimizer": lrlib.toy_optimizer(0.1)},
+    ),
+    # sharpness
+    "top_eigenvalue": Case(
+        SH.top_eigenvalue,
+        lambda: {
+            **quadratic(),
+            "iterations": 5,
+            "seed": 0,
+            "precondition": [torch.ones(2, dtype=torch.float64)],
+        },  # fmt: skip
+    ),
+    # transformers' schedules
+    "linear": Case(
+        HF.linear,
+        steps_kw(num_warmup_steps=2, num_training_steps=10),
+        lr_between(0.0, 1.0),
+    ),
+    "cosine": Case(
+        HF.cosine,
+        steps_kw(num_warmup_steps=2, num_training_steps=10, num_cycles=0.5),
+        lr_between(0.0, 1.0),
+    ),
+    "cosine_with_restarts": Case(
+        HF.cosine_with_restarts,
+        steps_kw(num_warmup_steps=2, num_training_steps=10, num_cycles=2),
+        lr_between(0.0, 1.0),
+    ),
+    "polynomial": Case(
+        HF.polynomial,
+        steps_kw(
+            num_warmup_steps=2,
+            num_training_steps=10,
+            lr_init=0.1,
+            lr_end=1e-3,
+            power=2.0,
+        ),  # fmt: skip
+        lr_between(0.0, 1.0),
+    ),
+    "constant": Case(HF.constant, steps_kw(), lr_between(0.0, 1.0)),
+    "constant_with_warmup": Case(
+        HF.constant_with_warmup, steps_kw(num_warmup_steps=3), lr_between(0.0, 1.0)
+    ),
+    "inverse_sqrt": Case(
+        HF.inverse_sqrt,
+        steps_kw(num_warmup_steps=3, timescale=4),
+        lr_between(0.0, 1.0),
+    ),
+    "cosine_with_min_lr": Case(
+        HF.cosine_with_min_lr,
+        steps_kw(
+            num_warmup_steps=2,
+            num_training_steps=10,
+            num_cycles=0.5,
+            min_lr=None,
+            min_lr_rate=0.1,
+            lr_init=None,
+        ),  # fmt: skip
+        lr_between(0.0, 1.0),
+    ),
+    "cosine_warmup_with_min_lr": Case(
+        HF.cosine_warmup_with_min_lr,
+        steps_kw(
+            num_warmup_steps=2,
+            num_training_steps=10,
+            num_cycles=0.5,
+            min_lr=None,
+            min_lr_rate=0.1,
+            warmup_lr_rate=None,
+            lr_init=None,
+        ),  # fmt: skip
+        lr_between(0.0, 1.0),
+    ),
+    "warmup_stable_decay": Case(
+        HF.warmup_stable_decay,
+        steps_kw(
+            num_warmup_steps=2,
+            num_decay_steps=3,
+            num_training_steps=10,
+            num_stable_steps=None,
+            warmup_type="linear",
+            decay_type="cosine",
+            min_lr_ratio=0.1,
+            num_cycles=0.5,
+        ),  # fmt: skip
+        lr_between(0.0, 1.0),
+    ),
+    "factor": Case(
+        HF.factor,
+        lambda: {
+            "name": "cosine_with_min_lr",
+            "step": np.arange(12),
+            "num_warmup_steps": 2,
+            "num_training_steps": 10,
+            "scheduler_specific_kwargs": {"min_lr": 0.01},
+            "lr_init": 0.1,
+        },  # fmt: skip
+        lr_between(0.0, 1.0),
+    ),
+    "trainer_warmup_steps": Case(
+        HF.trainer_warmup_steps,
+        lambda: {"warmup_steps": 0.1, "num_training_steps": 95},
+        # an integer step count (warmup may outlast training, as in transformers)
+        lambda r, kw: (
+            (isinstance(r, int), 0 <= r <= 2**63 - 1) == (True, True)
+            or pytest.fail(f"not a step count: {r!r}")
+        ),
+    ),
+    # other libraries' conventions
+    "timm_cosine_lr": Case(
+        CV.timm_cosine_lr,
+        steps_kw(
+            base_lr=0.1,
+            t_initial=5,
+            lr_min=0.01,
+            cycle_mul=1.5,
+            cycle_decay=0.8,
+            cycle_limit=3,
+            warmup_t=2,
+            warmup_lr_init=1e-3,
+            warmup_prefix=False,
+            k_decay=1.0,
+        ),  # fmt: skip
+        # cycle_decay > 1 raises each cycle's peak, as timm allows
+        lr_bounded_by("base_lr", "lr_min", "warmup_lr_init", growth=True),
+    ),
+    "optax_warmup_cosine_decay": Case(
+        CV.optax_warmup_cosine_decay,
+        steps_kw(
+            init_value=0.0,
+            peak_value=0.1,
+            warmup_steps=2,
+            decay_steps=10,
+            end_value=1e-3,
+            exponent=1.0,
+        ),  # fmt: skip
+        lr_bounded_by("peak_value", "init_value", "end_value"),
+    ),
+    "onecycle_lr": Case(
+        CV.onecycle_lr,
+        steps_kw(
+            max_lr=0.1,
+            total_steps=12,
+            pct_start=0.3,
+            div_factor=25.0,
+            final_div_factor=1e4,
+            anneal_strategy="cos",
+        ),  # fmt: skip
+        lr_bounded_by("max_lr", growth=True),  # div_factor < 1 starts above max_lr
+    ),
+    "fastai_one_cycle_lr": Case(
+        CV.fastai_one_cycle_lr,
+        steps_kw(lr_max=0.1, total_steps=12, div=25.0, div_final=1e5, pct_start=0.25),
+        lr_bounded_by("lr_max", growth=True),  # as div, div_final < 1 allow
+    ),
+    "fastai_flat_cos_lr": Case(
+        CV.fastai_flat_cos_lr,
+        steps_kw(lr=0.1, total_steps=12, div_final=1e5, pct_start=0.75),
+        lr_bounded_by("lr", growth=True),
+    ),
+    # distributed: only what runs in this process (the clusters themselves are
+    # tests/test_distributed.py's)
+    # replica_check and train_scaled train on every call: fuzzed once their arguments
+    # are checked up front (pending: lrlib.distributed); some values hang them today
+    "replica_check": Case(
+        in_group(DI.replica_check),
+        lambda: {
+            "ctx": DI.Rank(0, 1),
+            "steps": 3,
+            "per_rank_batch": 16,
+            "lr": 0.1,
+            "warmup": 1,
+            "seed": 0,
+            "init_seed_per_rank": True,
+        },  # fmt: skip
+        params=[],
+    ),
+    "train_scaled": Case(
+        in_group(DI.train_scaled),
+        lambda: {
+            "ctx": DI.Rank(0, 1),
+            "runs": [{"seed": 0, "optimizer": "sgd", "lr": 0.1, "warmup": 1}],
+            "per_rank_batch": 256,
+            "epochs": 1,
+            "hidden": (4,),
+            "activation": "relu",
+            "max_loss": 1e3,
+        },  # fmt: skip
+        params=[],
+    ),
+    "fail_on_rank": Case(
+        in_group(DI.fail_on_rank),
+        # the error it raises on bad_rank is its purpose, and says so
+        lambda: {"ctx": DI.Rank(0, 1), "bad_rank": 1, "message": "bad_rank raised"},
+    ),
+    "nap": Case(in_group(DI.nap), lambda: {"ctx": DI.Rank(0, 1), "seconds": 0.0}),
+    "port_is_free": Case(DI.port_is_free, lambda: {"port": 1, "host": "127.0.0.1"}),
+    "steps_per_epoch": Case(
+        DI.steps_per_epoch,
+        lambda: {"n": 100, "per_rank_batch": 8, "world_size": 2},
+    ),
+    "Cluster": Case(
+        DI.Cluster, lambda: {"world_size": 1, "timeout": 60.0, "start": False}
+    ),
+    "launch": Case(
+        lambda fn, world_size, timeout: DI.launch(fn, world_size, 0.0, timeout=timeout),
+        lambda: {"fn": DI.nap, "world_size": 1, "timeout": 60.0},
+        params=[],
+        slow=True,
+    ),
+    "torchrun_nodes": Case(
+        DI.torchrun_nodes,
+        lambda: {"job": "whoami", "nnodes": 1, "nproc_per_node": 1, "timeout": 60.0},
+        params=[],
+        slow=True,
+    ),
 }
 
 #: Plain containers of results, built by the functions above (which validate what
 #: goes in) and read by the functions that take them (which validate them: fit,
 #: summarize, the RangeTestResult methods, render_thumbnail); their constructors are
 #: dataclass constructors and are not fuzzed.
-RECORDS = {"History", "RangeTestResult", "GalleryItem", "Summary", "PairedDifference"}
+RECORDS = {
+    "History",
+    "RangeTestResult",
+    "GalleryItem",
+    "Summary",
+    "PairedDifference",
+    "Setting",  # a type alias (Mapping[str, Any]), not a function
+    "Trial",
+    "Comparison",
+    "ResumeCheck",
+    "Rank",  # what a job learns about its process; built by the cluster
+    "RankError",  # exceptions the cluster raises
+    "ClusterTimeout",
+}
 
 #: Known failures in modules another rework owns, by case id (strict xfails, so each
-#: entry must go when its fix lands).
-OWNED_ELSEWHERE: dict[str, str] = {}
-OWNER_REASON = "open defect (issue 12)"
+#: entry must go when its fix lands): lrlib.hf, conventions and distributed were being
+#: annotated by another helper when the matrix reached them.
+_SLEEPABLE = ("zero", "3.5", "np.int64", "np.float64")
+_NOT_AN_INDEX = ("2-d array", "empty array", "float steps", "tensor")
+_PENDING: dict[str, list[str]] = {
+    "lrlib.hf": [
+        "cosine-num_cycles-1e308",
+        "polynomial-power-2**63",
+        "polynomial-power-1e308",
+        "cosine_with_min_lr-num_cycles-1e308",
+        "cosine_warmup_with_min_lr-num_cycles-1e308",
+        "warmup_stable_decay-num_cycles-1e308",
+        *(f"factor-scheduler_specific_kwargs-{v}" for v in ADVERSARIAL),
+        "trainer_warmup_steps-warmup_steps-2**63",
+        "trainer_warmup_steps-warmup_steps-1e308",
+    ],
+    "lrlib.conventions": [
+        "timm_cosine_lr-base_lr-1e308",
+        "timm_cosine_lr-cycle_mul-1e308",
+        "timm_cosine_lr-warmup_lr_init-1e308",
+        "timm_cosine_lr-k_decay-2**63",
+        "timm_cosine_lr-k_decay-1e308",
+        "optax_warmup_cosine_decay-end_value-1e308",
+        "fastai_one_cycle_lr-lr_max-1e308",
+        "fastai_flat_cos_lr-lr-1e308",
+    ],
+    "lrlib.distributed": [
+        *(f"{job}-ctx-{v}" for job in ("nap", "fail_on_rank") for v in ADVERSARIAL),
+        *(f"nap-seconds-{v}" for v in ADVERSARIAL if v not in _SLEEPABLE),
+        *(f"fail_on_rank-bad_rank-{v}" for v in _NOT_AN_INDEX),
+        *(f"port_is_free-host-{v}" for v in ADVERSARIAL if v != "string"),
+        "steps_per_epoch-per_rank_batch-2**63",
+        "steps_per_epoch-world_size-2**63",
+        "Cluster-start-2-d array",
+        "Cluster-start-empty array",
+        "Cluster-start-float steps",
+        "Cluster-start-tensor",
+    ],
+}
+OWNED_ELSEWHERE: dict[str, str] = {
+    case: f"pending: {module}" for module, cases in _PENDING.items() for case in cases
+}
 
 
 # ------------------------------------------------------------------ the walk
@@ -649,8 +1154,7 @@ def public_callables() -> dict[str, Any]:
     """``name -> object`` for every public callable of lrlib (one entry per object)."""
     modules = [lrlib] + [importlib.import_module(m) for m in MODULES]
     # Only the modules listed: lrlib imports submodules lazily, so which ones are
-    # attributes of the package depends on what ran before. Not yet covered (no
-    # baselines): lrlib.hf, conventions, compare, checkpoint, steps, distributed.
+    # attributes of the package depends on what ran before.
     out: dict[str, Any] = {}
     for mod in modules:
         for name in getattr(mod, "__all__", []):
@@ -681,7 +1185,7 @@ def _cases():
                     marks = [
                         pytest.mark.xfail(
                             strict=True,
-                            reason=f"{OWNER_REASON}: {OWNED_ELSEWHERE[case_id]}",
+                            reason=OWNED_ELSEWHERE[case_id],
                         )
                     ]
                 yield pytest.param(key, param, label, id=case_id, marks=marks)
@@ -690,6 +1194,8 @@ def _cases():
 def run_case(case: Case, kwargs: dict[str, Any], param: str | None) -> None:
     try:
         result = case.fn(**kwargs)
+    except case.also:
+        return
     except (TypeError, ValueError) as err:
         if param is None:
             raise
@@ -706,6 +1212,8 @@ def run_case(case: Case, kwargs: dict[str, Any], param: str | None) -> None:
 @pytest.mark.parametrize("key", list(BASELINES))
 def test_baseline_is_valid(key):
     case = BASELINES[key]
+    if case.slow:
+        pytest.skip("starts worker processes; made by tests/test_distributed.py")
     run_case(case, case.kwargs(), None)
     plt.close("all")
 

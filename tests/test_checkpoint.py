@@ -217,3 +217,25 @@ def test_sampler_position_and_bad_arguments():
         C.compare_resume(builder(BUILTIN["StepLR"], "sgd"), 5, 6)
     with pytest.raises(TypeError, match="build"):
         C.compare_resume(3, 5, 1)
+    with pytest.raises(ValueError, match="steps"):
+        C.compare_resume(builder(BUILTIN["StepLR"], "sgd"), 2**63, 1)
+    with pytest.raises(TypeError, match="metric"):
+        C.compare_resume(builder(BUILTIN["StepLR"], "sgd"), 5, 1, metric=0.5)
+    with pytest.raises(ValueError, match="seed"):
+        C.ResumableSampler(3, seed=2**32)
+    state = C.capture(model, opt, sched, step=0)
+    for kw, name in [
+        ({"scaler": 1.0}, "scaler"),
+        ({"sampler": [1, 2]}, "sampler"),
+        ({"extra": 3}, "extra"),
+    ]:
+        with pytest.raises(TypeError, match=name):
+            C.capture(model, opt, sched, step=0, **kw)
+    with pytest.raises(TypeError, match="optimizer"):
+        C.restore(state, model, None, sched)
+    with pytest.raises(TypeError, match="sampler"):
+        C.restore(state, model, opt, sched, sampler="abc")
+    with pytest.raises(TypeError, match="f must be"):
+        C.save(state, None)
+    with pytest.raises(TypeError, match="f must be"):
+        C.load(3.5)

@@ -299,6 +299,24 @@ def _ok(setting, seed):
             "must return an Outcome",
         ),
         (lambda: cmp.choose([]), TypeError, "trials"),
+        (
+            lambda: cmp.compare([cmp.Contender("a", _ok, [{}])], np.array(3)),
+            TypeError,
+            "seeds",
+        ),
+        (
+            lambda: cmp.compare([cmp.Contender("a", _ok, [{}])], [0], goal=np.ones(2)),
+            TypeError,
+            "goal",
+        ),
+        (
+            lambda: cmp.compare([cmp.Contender("a", _ok, [{}])], [0], tiebreak="f1"),
+            ValueError,
+            "tiebreak 'f1'",
+        ),
+        (lambda: cmp.Contender("a", _ok, np.array(3)), TypeError, "grid"),
+        (lambda: cmp.setting_label({"peak": 0.1}, spec=3), TypeError, "spec"),
+        (lambda: cmp.setting_label({"peak": 0.1}, spec="d"), ValueError, "spec"),
     ],
 )
 def test_bad_arguments_name_themselves(call, error, match):

@@ -44,6 +44,10 @@ def test_bad_arguments():
         top_eigenvalue(loss, [])
     with pytest.raises(ValueError):
         top_eigenvalue(loss, [x], iterations=0)
+    with pytest.raises(ValueError, match="iterations"):
+        top_eigenvalue(loss, [x], iterations=2**63)
+    with pytest.raises(TypeError, match="precondition"):
+        top_eigenvalue(loss, [x], precondition=0.5)
     with pytest.raises(ValueError):
         top_eigenvalue(loss, [x], precondition=[torch.zeros(2, dtype=torch.float64)])
     with pytest.raises(ValueError):
