@@ -24,7 +24,8 @@ conventions that differ from the rest of the ecosystem:
   ``lr_end``.
 * **num_cycles** counts *full* cosine periods: the default 0.5 is a half cosine from the
   peak to 0; 1 goes down and back up to the peak at :math:`T`. In
-  ``cosine_with_restarts`` it counts the hard restarts (whole decays) instead.
+  ``cosine_with_restarts`` it counts the hard restarts (whole decays) instead. lrlib
+  takes at most :data:`MAX_CYCLES` (``1e12``).
 * **Absolute floors.** ``polynomial``'s ``lr_end`` and ``cosine_with_min_lr``'s
   ``min_lr`` are learning rates, turned into a factor with ``optimizer.defaults["lr"]``
   (the ``lr`` the optimizer was built with), the same factor for every param group: a
@@ -131,6 +132,15 @@ def linear(step: Steps, *, num_warmup_steps: int, num_training_steps: int) -> LR
     return _out(np.where(t < w, _warmup(tf, w), decay), scalar)
 
 
+#: The most cosine periods a schedule may have: past it the phase of a step has no
+#: significant digits left (and ``1e308`` cycles would overflow to NaN).
+MAX_CYCLES = 1e12
+
+
+def _check_cycles(num_cycles: Any) -> float:
+    return check_real("num_cycles", num_cycles, minimum=0.0, maximum=MAX_CYCLES)
+
+
 def _cos_wave(progress: np.ndarray, num_cycles: float) -> np.ndarray:
     return 0.5 * (1.0 + np.cos(math.pi * float(num_cycles) * 2.0 * progress))
 
@@ -155,7 +165,7 @@ def cosine(
     """
     t, tf, scalar = _steps(step)
     w, total = _check_wt(num_warmup_steps, num_training_steps)
-    num_cycles = check_real("num_cycles", num_cycles, minimum=0.0)
+    num_cycles = _check_cycles(num_cycles)
     decay = np.maximum(0.0, _cos_wave(_progress(tf, w, total), num_cycles))
     return _out(np.where(t < w, _warmup(tf, w), decay), scalar)
 
@@ -183,7 +193,7 @@ def cosine_with_restarts(
     """
     t, tf, scalar = _steps(step)
     w, total = _check_wt(num_warmup_steps, num_training_steps)
-    num_cycles = check_real("num_cycles", num_cycles, minimum=0.0)
+    num_cycles = _check_cycles(num_cycles)
     p = _progress(tf, w, total)
     wave = 0.5 * (1.0 + np.cos(math.pi * np.mod(float(num_cycles) * p, 1.0)))
     decay = np.where(p >= 1.0, 0.0, np.maximum(0.0, wave))
@@ -228,7 +238,8 @@ def polynomial(
             "num_training_steps must exceed num_warmup_steps for 'polynomial', got "
             f"num_training_steps={total}, num_warmup_steps={w}"
         )
-    remaining = np.clip(1.0 - (tf - w) / (total - w), 0.0, None)
+    # clipped to [0, 1]: the warmup branch, where it would exceed 1, is not used
+    remaining = np.clip(1.0 - (tf - w) / (total - w), 0.0, 1.0)
     decay = ((lr_init - lr_end) * remaining**power + lr_end) / lr_init
     out = np.where(t < w, _warmup(tf, w), np.where(t > total, lr_end / lr_init, decay))
     return _out(out, scalar)
@@ -319,7 +330,7 @@ def cosine_with_min_lr(
     """
     t, tf, scalar = _steps(step)
     w, total = _check_wt(num_warmup_steps, num_training_steps)
-    num_cycles = check_real("num_cycles", num_cycles, minimum=0.0)
+    num_cycles = _check_cycles(num_cycles)
     m = _min_rate(min_lr, min_lr_rate, lr_init)
     wave = _cos_wave(_progress(tf, w, total), num_cycles)
     decay = np.maximum(0.0, wave * (1.0 - m) + m)
@@ -350,7 +361,7 @@ def cosine_warmup_with_min_lr(
     """
     t, tf, scalar = _steps(step)
     w, total = _check_wt(num_warmup_steps, num_training_steps)
-    num_cycles = check_real("num_cycles", num_cycles, minimum=0.0)
+    num_cycles = _check_cycles(num_cycles)
     m = _min_rate(min_lr, min_lr_rate, lr_init)
     if warmup_lr_rate is None:
         ramp = (tf + 1.0) / max(1.0, float(w))
@@ -408,7 +419,7 @@ def warmup_stable_decay(
     warmup_type = check_str("warmup_type", warmup_type, _WSD_TYPES)
     decay_type = check_str("decay_type", decay_type, _WSD_TYPES)
     m = check_real("min_lr_ratio", min_lr_ratio, minimum=0.0, maximum=1.0)
-    num_cycles = check_real("num_cycles", num_cycles, minimum=0.0)
+    num_cycles = _check_cycles(num_cycles)
 
     u = np.clip(tf / float(max(1, w)), 0.0, 1.0)
     rises: dict[str, Callable[[], np.ndarray]] = {
@@ -465,6 +476,14 @@ def factor(
     name = check_str("name", name, NAMES)
     if name not in _FUNCTIONS:
         raise ValueError(f"{name!r} follows a metric and has no closed form")
+    if scheduler_specific_kwargs is not None and not (
+        isinstance(scheduler_specific_kwargs, Mapping)
+        and all(isinstance(k, str) for k in scheduler_specific_kwargs)
+    ):
+        raise TypeError(
+            "scheduler_specific_kwargs must be a mapping of argument names to values "
+            f"or None, got {type(scheduler_specific_kwargs).__name__}"
+        )
     kwargs = dict(scheduler_specific_kwargs or {})
     fn = _FUNCTIONS[name]
     if name == "constant":
@@ -479,6 +498,10 @@ def factor(
     if num_training_steps is None:
         raise ValueError(f"{name!r} requires num_training_steps")
     kwargs["num_training_steps"] = num_training_steps
+    if name.endswith("min_lr") and not {"min_lr", "min_lr_rate"} & set(kwargs):
+        raise ValueError(
+            f"{name!r} needs min_lr or min_lr_rate in scheduler_specific_kwargs"
+        )
     if name == "polynomial" or (name.endswith("min_lr") and "min_lr" in kwargs):
         kwargs["lr_init"] = lr_init
     return fn(step, **kwargs)
@@ -489,10 +512,11 @@ def trainer_warmup_steps(warmup_steps: float, num_training_steps: int) -> int:
     (``TrainingArguments.get_warmup_steps``): ``int(warmup_steps)`` when it is at least
     1, else the ratio rounded up, :math:`\lceil T \cdot \text{warmup\_steps} \rceil`.
 
-    So ``warmup_steps=0.1`` of 25 steps warms up for 3 steps, and ``1.9`` for 1.
+    So ``warmup_steps=0.1`` of 25 steps warms up for 3 steps, and ``1.9`` for 1. The
+    result is a step count, at most ``2**63 - 1``.
     """
     warmup_steps = check_real("warmup_steps", warmup_steps, minimum=0.0)
     total = check_int("num_training_steps", num_training_steps, minimum=0)
     if warmup_steps >= 1:
-        return int(warmup_steps)
+        return check_step_count("warmup_steps", int(warmup_steps))
     return math.ceil(total * warmup_steps)

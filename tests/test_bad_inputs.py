@@ -1108,17 +1108,6 @@ RECORDS = {
 _SLEEPABLE = ("zero", "3.5", "np.int64", "np.float64")
 _NOT_AN_INDEX = ("2-d array", "empty array", "float steps", "tensor")
 _PENDING: dict[str, list[str]] = {
-    "lrlib.hf": [
-        "cosine-num_cycles-1e308",
-        "polynomial-power-2**63",
-        "polynomial-power-1e308",
-        "cosine_with_min_lr-num_cycles-1e308",
-        "cosine_warmup_with_min_lr-num_cycles-1e308",
-        "warmup_stable_decay-num_cycles-1e308",
-        *(f"factor-scheduler_specific_kwargs-{v}" for v in ADVERSARIAL),
-        "trainer_warmup_steps-warmup_steps-2**63",
-        "trainer_warmup_steps-warmup_steps-1e308",
-    ],
     "lrlib.conventions": [
         "timm_cosine_lr-base_lr-1e308",
         "timm_cosine_lr-cycle_mul-1e308",
