@@ -80,7 +80,7 @@ def timm_cosine_lr(
     Warmup: :math:`\eta_{\text{init}} + t\,(\eta_0 - \eta_{\text{init}})/W` for
     :math:`t < W` (``warmup_t``). After it, with :math:`t' = t - W` if ``warmup_prefix``
     else :math:`t' = t`, cycle :math:`i` has length :math:`L_i = L_0 m^i`
-    (:math:`L_0` = ``t_initial``, :math:`m` = ``cycle_mul``) and peak
+    (:math:`L_0` = ``t_initial``, :math:`m` = ``cycle_mul``, at most ``2**63``) and peak
     :math:`\eta_0 \gamma^i` (:math:`\gamma` = ``cycle_decay``); at position :math:`s` of
     cycle :math:`i < ` ``cycle_limit``
 
@@ -104,7 +104,9 @@ def timm_cosine_lr(
     base_lr = check_real("base_lr", base_lr, minimum=0.0)
     t_initial = check_step_count("t_initial", t_initial, minimum=1)
     lr_min = check_real("lr_min", lr_min, minimum=0.0)
-    cycle_mul = check_real("cycle_mul", cycle_mul, minimum=1.0)
+    # past 2**63 a second cycle is longer than any step count (and the cycle lookup
+    # would overflow)
+    cycle_mul = check_real("cycle_mul", cycle_mul, minimum=1.0, maximum=2.0**63)
     cycle_decay = check_real("cycle_decay", cycle_decay, minimum=0.0)
     cycle_limit = check_int("cycle_limit", cycle_limit, minimum=1)
     warmup_t = check_step_count("warmup_t", warmup_t)
@@ -127,10 +129,14 @@ def timm_cosine_lr(
         length = cycle_mul**i * t_initial
         s = tc - (1.0 - cycle_mul**i) / (1.0 - cycle_mul) * t_initial
     peak = base_lr * cycle_decay**i
-    cos = lr_min + 0.5 * (peak - lr_min) * (1.0 + np.cos(math.pi * s**k / length**k))
+    # s / L in [0, 1]: the power of the ratio cannot overflow (k == 1: the same bits)
+    phase = s / length if k == 1.0 else (s / length) ** k
+    cos = lr_min + 0.5 * (peak - lr_min) * (1.0 + np.cos(math.pi * phase))
     after = np.where(i < cycle_limit, cos, lr_min)
     if warmup_t:
-        ramp = warmup_lr_init + tf * ((base_lr - warmup_lr_init) / warmup_t)
+        # steps past the warmup take the other branch; capped so they cannot overflow
+        ramp_t = np.minimum(tf, warmup_t)
+        ramp = warmup_lr_init + ramp_t * ((base_lr - warmup_lr_init) / warmup_t)
         after = np.where(t < warmup_t, ramp, after)
     return _out(after, scalar)
 
@@ -182,7 +188,10 @@ def optax_warmup_cosine_decay(
     count = np.minimum(tf - warmup_steps, decay_steps - warmup_steps)
     count = np.maximum(count, 0.0)
     wave = 0.5 * (1.0 + np.cos(math.pi * count / (decay_steps - warmup_steps)))
-    decay = peak_value * ((1.0 - alpha) * wave**exponent + alpha)
+    if math.isfinite(alpha):
+        decay = peak_value * ((1.0 - alpha) * wave**exponent + alpha)
+    else:  # end_value far above a tiny peak: the same line without the ratio
+        decay = end_value + (peak_value - end_value) * wave**exponent
     return _out(np.where(t < warmup_steps, ramp, decay), scalar)
 
 
@@ -257,7 +266,8 @@ def _check_fastai(
 
 def _fastai_cos(start: float, end: float, pos: np.ndarray) -> np.ndarray:
     """fastai's ``sched_cos``: ``start + (1 + cos(pi (1 - pos))) (end - start) / 2``."""
-    return start + (1.0 + np.cos(math.pi * (1.0 - pos))) * (end - start) / 2.0
+    # halving first is exact and keeps (end - start) * 2 from overflowing
+    return start + (1.0 + np.cos(math.pi * (1.0 - pos))) / 2.0 * (end - start)
 
 
 def _fastai_two_phase(

@@ -1108,16 +1108,6 @@ RECORDS = {
 _SLEEPABLE = ("zero", "3.5", "np.int64", "np.float64")
 _NOT_AN_INDEX = ("2-d array", "empty array", "float steps", "tensor")
 _PENDING: dict[str, list[str]] = {
-    "lrlib.conventions": [
-        "timm_cosine_lr-base_lr-1e308",
-        "timm_cosine_lr-cycle_mul-1e308",
-        "timm_cosine_lr-warmup_lr_init-1e308",
-        "timm_cosine_lr-k_decay-2**63",
-        "timm_cosine_lr-k_decay-1e308",
-        "optax_warmup_cosine_decay-end_value-1e308",
-        "fastai_one_cycle_lr-lr_max-1e308",
-        "fastai_flat_cos_lr-lr-1e308",
-    ],
     "lrlib.distributed": [
         *(f"{job}-ctx-{v}" for job in ("nap", "fail_on_rank") for v in ADVERSARIAL),
         *(f"nap-seconds-{v}" for v in ADVERSARIAL if v not in _SLEEPABLE),
