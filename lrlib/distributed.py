@@ -55,11 +55,19 @@ import tempfile
 import time
 import traceback
 from dataclasses import dataclass
-from typing import IO, Any, Callable, Sequence, cast
+from typing import IO, Any, Callable, Mapping, Sequence, cast
 
 import numpy as np
 
-from ._validate import check_int, check_real
+from ._validate import (
+    MAX_SEED,
+    check_bool,
+    check_int,
+    check_ints,
+    check_real,
+    check_seed,
+    check_str,
+)
 
 __all__ = [
     "Rank",
@@ -124,6 +132,8 @@ def port_is_free(port: int, host: str = LOOPBACK) -> bool:
     port = check_int("port", port, minimum=1)
     if port > 65535:
         raise ValueError(f"port must be <= 65535, got {port}")
+    if not isinstance(host, str) or not host:
+        raise TypeError(f"host must be a host name or address string, got {host!r}")
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         try:
             s.bind((host, port))
@@ -247,6 +257,7 @@ class Cluster:
     def __init__(self, world_size: int, *, timeout: float = 60.0, start: bool = True):
         self.world_size = check_int("world_size", world_size, minimum=1)
         self.timeout = check_real("timeout", timeout, minimum=0.0, min_inclusive=False)
+        start = check_bool("start", start)
         self._procs: list[subprocess.Popen[bytes]] = []
         self._reports: list[int] = []
         self._store: Any = None
@@ -460,6 +471,8 @@ def launch(
     **kw: Any,
 ) -> list[Any]:
     """Start a :class:`Cluster`, run one job on it, shut it down; the ranks' results."""
+    if not callable(fn):  # before any process starts
+        raise TypeError(f"fn must be callable, got {type(fn).__name__}")
     with Cluster(world_size, timeout=timeout) as cluster:
         return cluster.run(fn, *args, **kw)
 
@@ -469,12 +482,28 @@ def launch(
 # -----------------------------------------------------------------------------------
 
 
+#: The most steps (replica_check) or epochs (train_scaled) a demonstration job runs.
+MAX_JOB_STEPS = 100_000
+
+
+def _check_ctx(ctx: Any) -> Rank:
+    if not isinstance(ctx, Rank):
+        raise TypeError(
+            f"ctx must be the Rank a Cluster passes its jobs, got {type(ctx).__name__}"
+        )
+    return ctx
+
+
 def fail_on_rank(ctx: Rank, bad_rank: int, message: str = "out of data") -> str:
     """A job that raises ``ValueError(message)`` on ``bad_rank`` after the others have
     entered a collective (so without the launcher they would wait forever)."""
     import torch
     import torch.distributed as dist
 
+    ctx = _check_ctx(ctx)
+    bad_rank = check_int("bad_rank", bad_rank, minimum=0)
+    if not isinstance(message, str):
+        raise TypeError(f"message must be a string, got {type(message).__name__}")
     if ctx.rank == bad_rank:
         raise ValueError(message)
     dist.all_reduce(torch.ones(1))  # blocks: the bad rank never joins
@@ -482,8 +511,10 @@ def fail_on_rank(ctx: Rank, bad_rank: int, message: str = "out of data") -> str:
 
 
 def nap(ctx: Rank, seconds: float) -> int:
-    """A job that sleeps ``seconds`` on every rank (to exercise the timeout)."""
-    time.sleep(seconds)
+    """A job that sleeps ``seconds`` (from 0 to 3600) on every rank (to exercise the
+    timeout)."""
+    ctx = _check_ctx(ctx)
+    time.sleep(check_real("seconds", seconds, minimum=0.0, maximum=3600.0))
     return ctx.rank
 
 
@@ -515,7 +546,8 @@ def steps_per_epoch(n: int, per_rank_batch: int, world_size: int) -> int:
     steps = n // (per_rank_batch * world_size)
     if steps < 1:
         raise ValueError(
-            f"a global batch of {per_rank_batch}x{world_size} is larger than n={n}"
+            f"a global batch of per_rank_batch x world_size = {per_rank_batch}x"
+            f"{world_size} is larger than n={n}"
         )
     return steps
 
@@ -556,7 +588,15 @@ def replica_check(
     from .lambdas import WarmupCosine
     from .train import DTYPE, digits, mlp
 
+    ctx = _check_ctx(ctx)
+    steps = check_int("steps", steps, minimum=1, maximum=MAX_JOB_STEPS)
+    lr = check_real("lr", lr, minimum=0.0)
+    warmup = check_int("warmup", warmup, minimum=0)
+    seed = check_int("seed", seed, minimum=0, maximum=MAX_SEED - ctx.world_size + 1)
+    init_seed_per_rank = check_bool("init_seed_per_rank", init_seed_per_rank)
     data = digits(seed=0, val_fraction=0.2, test_fraction=0.2)
+    # at least one global batch per epoch, or the loop below would never end
+    steps_per_epoch(len(data.y_train), per_rank_batch, ctx.world_size)
     model = mlp(
         64, 10, hidden=(32,), seed=seed + (ctx.rank if init_seed_per_rank else 0)
     )
@@ -589,6 +629,11 @@ def replica_check(
             step += 1
         epoch += 1
     after = _flat(model)
+    if not bool(torch.isfinite(after).all()):  # the same on every rank (DDP)
+        raise ValueError(
+            f"lr={lr} diverged: the weights are no longer finite, so there is nothing "
+            "to compare; use a smaller lr"
+        )
     weights = [torch.empty_like(after) for _ in range(ctx.world_size)]
     dist.all_gather(weights, after)
     lr_t = torch.tensor(lrs, dtype=DTYPE)
@@ -627,6 +672,26 @@ def replica_check(
     }
 
 
+def _check_runs(runs: Any) -> list[dict[str, Any]]:
+    """``train_scaled``'s runs: a list of dicts with a seed, an optimizer name, a peak
+    LR and a warmup length (and anything else, e.g. a tag, passed through)."""
+    if isinstance(runs, (str, bytes, Mapping)) or not isinstance(runs, Sequence):
+        raise TypeError(f"runs must be a list of dicts, got {type(runs).__name__}")
+    out = []
+    for i, run in enumerate(runs):
+        if not isinstance(run, Mapping):
+            raise TypeError(f"runs[{i}] must be a dict, got {type(run).__name__}")
+        missing = {"seed", "optimizer", "lr", "warmup"} - set(run)
+        if missing:
+            raise ValueError(f"runs[{i}] lacks {sorted(missing)}")
+        check_seed(f"runs[{i}]['seed']", run["seed"])
+        check_str(f"runs[{i}]['optimizer']", run["optimizer"], ("sgd", "adam"))
+        check_real(f"runs[{i}]['lr']", run["lr"], minimum=0.0)
+        check_int(f"runs[{i}]['warmup']", run["warmup"], minimum=0)
+        out.append(dict(run))
+    return out
+
+
 def train_scaled(
     ctx: Rank,
     runs: Sequence[dict[str, Any]],
@@ -659,8 +724,12 @@ def train_scaled(
     from .train import digits, evaluate, mlp
 
     acts = {"relu": torch.nn.ReLU, "tanh": torch.nn.Tanh}
-    if activation not in acts:
-        raise ValueError(f"activation must be 'relu' or 'tanh', got {activation!r}")
+    ctx = _check_ctx(ctx)
+    runs = _check_runs(runs)
+    epochs = check_int("epochs", epochs, minimum=1, maximum=MAX_JOB_STEPS)
+    hidden = check_ints("hidden", hidden, minimum=1)
+    activation = check_str("activation", activation, tuple(acts))
+    max_loss = check_real("max_loss", max_loss, minimum=0.0, min_inclusive=False)
     data = digits(seed=0, val_fraction=0.2, test_fraction=0.2)
     n = len(data.y_train)
     per_epoch = steps_per_epoch(n, per_rank_batch, ctx.world_size)
