@@ -26,7 +26,7 @@ from typing import Any
 
 from torch.optim import Optimizer
 
-from ._validate import check_int
+from ._validate import MAX_STEP, check_int
 
 __all__ = ["updates_per_epoch", "total_updates", "scaler_step"]
 
@@ -82,9 +82,10 @@ def total_updates(
     drop_last: bool = False,
     step_remainder: bool = True,
 ) -> int:
-    """``epochs`` times :func:`updates_per_epoch`: the ``total_steps`` of a schedule."""
+    """``epochs`` times :func:`updates_per_epoch`: the ``total_steps`` of a schedule,
+    at most ``2**63 - 1`` (the step range of :mod:`lrlib.schedules`)."""
     epochs = check_int("epochs", epochs, minimum=1)
-    return epochs * updates_per_epoch(
+    per_epoch = updates_per_epoch(
         n,
         batch_size,
         accumulate=accumulate,
@@ -92,6 +93,12 @@ def total_updates(
         drop_last=drop_last,
         step_remainder=step_remainder,
     )
+    if epochs * per_epoch > MAX_STEP:
+        raise ValueError(
+            f"epochs={epochs} of {per_epoch} updates is {epochs * per_epoch} steps, "
+            "more than 2**63 - 1"
+        )
+    return epochs * per_epoch
 
 
 def scaler_step(scaler: Any, optimizer: Optimizer) -> bool:

@@ -875,6 +875,7 @@ BASELINES: dict[str, Case] = {
             "drop_last": False,
             "step_remainder": True,
         },  # fmt: skip
+        lr_between(1, 2**63 - 1),  # a step count the closed forms accept
     ),
     "scaler_step": Case(
         STP.scaler_step,

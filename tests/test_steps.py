@@ -76,6 +76,9 @@ def test_known_values_and_bad_arguments():
         steps.updates_per_epoch(10.0, 2)
     with pytest.raises(ValueError, match="epochs"):
         steps.total_updates(10, 2, 0)
+    assert steps.total_updates(10, 2, 2**63 // 5 - 1) < 2**63
+    with pytest.raises(ValueError, match="epochs"):
+        steps.total_updates(10, 2, 2**63 // 5 + 1)  # 5 updates an epoch
 
 
 def test_scaler_step_reports_skipped_steps():
