@@ -702,7 +702,7 @@ def train_scaled(
     activation: str = "relu",
     max_loss: float = 1e3,
 ) -> list[dict[str, Any]]:
-    """Train one float64 MLP per entry of ``runs`` with DDP and report its scores.
+    r"""Train one float64 MLP per entry of ``runs`` with DDP and report its scores.
 
     Each run is a dict with ``seed``, ``optimizer`` (``"sgd"``: momentum 0.9, or
     ``"adam"``), ``lr`` (the peak LR), ``warmup`` (warmup steps, 0 for none) and an
@@ -710,6 +710,15 @@ def train_scaled(
     *global* optimizer steps, ``epochs * steps_per_epoch(...)``. A run whose batch loss
     becomes non-finite or exceeds ``max_loss`` is marked ``diverged`` (every rank sees
     the same loss after the all-reduce-averaged steps, so all ranks stop together).
+
+    The runs train side by side in one DDP model (one gradient all-reduce per step
+    for all of them, which is what makes a sweep cheap): run :math:`j` keeps its own
+    weights :math:`W^{(j)}_l` (a param group of its own, with its own LR, warmup and
+    optimizer), the layers are batched products :math:`h^{(j)}_{l+1} =
+    \sigma(h^{(j)}_l W^{(j)}_l + b^{(j)}_l)` of its own batch (the rows its seed's
+    order gives this rank), and the loss is :math:`\sum_j L_j` over the runs that have
+    not diverged, so :math:`\partial/\partial W^{(j)} = \partial L_j/\partial W^{(j)}`:
+    every run takes exactly the steps it would take alone.
 
     Returns, on rank 0, one dict per run with the run's keys plus ``steps``,
     ``diverged``, ``val_acc``, ``test_acc`` and ``peak_loss``; other ranks return
@@ -723,7 +732,8 @@ def train_scaled(
     from .lambdas import WarmupCosine
     from .train import digits, evaluate, mlp
 
-    acts = {"relu": torch.nn.ReLU, "tanh": torch.nn.Tanh}
+    acts = {"relu": torch.relu, "tanh": torch.tanh}
+    modules = {"relu": torch.nn.ReLU, "tanh": torch.nn.Tanh}
     ctx = _check_ctx(ctx)
     runs = _check_runs(runs)
     epochs = check_int("epochs", epochs, minimum=1, maximum=MAX_JOB_STEPS)
@@ -734,60 +744,112 @@ def train_scaled(
     n = len(data.y_train)
     per_epoch = steps_per_epoch(n, per_rank_batch, ctx.world_size)
     total = epochs * per_epoch
-    out = []
-    for run in runs:
-        seed = int(run["seed"])
-        model = mlp(
+    if not runs:
+        return []
+    models = [
+        mlp(
             data.n_features,
             data.n_classes,
             hidden=tuple(hidden),
-            seed=seed,
-            activation=acts[activation],
+            seed=int(run["seed"]),
+            activation=modules[activation],
         )
-        ddp = DDP(model) if ctx.world_size > 1 else model
-        if run["optimizer"] == "sgd":
-            opt: torch.optim.Optimizer = torch.optim.SGD(
-                ddp.parameters(), lr=run["lr"], momentum=0.9
-            )
-        elif run["optimizer"] == "adam":
-            opt = torch.optim.Adam(ddp.parameters(), lr=run["lr"])
-        else:
-            raise ValueError(
-                f"optimizer must be 'sgd' or 'adam', got {run['optimizer']!r}"
-            )
-        sched = LambdaLR(opt, WarmupCosine(total, int(run["warmup"])))
-        diverged, peak = False, 0.0
-        for epoch in range(epochs):
-            for rows in _shard_batches(
-                n, per_rank_batch, ctx.world_size, ctx.rank, seed, epoch
-            ):
-                idx = torch.as_tensor(rows)
+        for run in runs
+    ]
+    linears = [[m for m in model if isinstance(m, torch.nn.Linear)] for model in models]
+    blocks: list[torch.nn.ParameterDict] = []
+    for layers in linears:
+        block = torch.nn.ParameterDict()
+        for i, layer in enumerate(layers):
+            block[f"w{i}"] = torch.nn.Parameter(layer.weight.detach().T.clone())
+            block[f"b{i}"] = torch.nn.Parameter(layer.bias.detach()[None].clone())
+        blocks.append(block)
+    depth, act = len(linears[0]), acts[activation]
+
+    class Runs(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.blocks = torch.nn.ModuleList(blocks)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            for i in range(depth):
+                w = torch.stack([b[f"w{i}"] for b in blocks])
+                bias = torch.stack([b[f"b{i}"] for b in blocks])
+                x = torch.baddbmm(bias, x, w)
+                if i < depth - 1:
+                    x = act(x)
+            return x
+
+    net = Runs()
+    ddp = DDP(net) if ctx.world_size > 1 else net
+    optimizers, schedulers = [], []
+    for name in ("sgd", "adam"):
+        mine = [j for j, run in enumerate(runs) if run["optimizer"] == name]
+        if not mine:
+            continue
+        groups = [
+            {"params": list(blocks[j].parameters()), "lr": runs[j]["lr"]} for j in mine
+        ]
+        opt: torch.optim.Optimizer = (
+            torch.optim.SGD(groups, momentum=0.9)
+            if name == "sgd"
+            else torch.optim.Adam(groups)
+        )
+        factors: list[Callable[[int], float]] = [
+            WarmupCosine(total, int(runs[j]["warmup"])) for j in mine
+        ]
+        optimizers.append(opt)
+        schedulers.append(LambdaLR(opt, factors))
+    seeds = [int(run["seed"]) for run in runs]
+    alive = torch.ones(len(runs), dtype=torch.bool)
+    peak = torch.zeros(len(runs), dtype=torch.float64)
+    for epoch in range(epochs):
+        shards = {
+            s: _shard_batches(n, per_rank_batch, ctx.world_size, ctx.rank, s, epoch)
+            for s in set(seeds)
+        }
+        for step in range(per_epoch):
+            idx = torch.as_tensor(np.stack([shards[s][step] for s in seeds]))
+            for opt in optimizers:
                 opt.zero_grad(set_to_none=True)
-                loss = torch.nn.functional.cross_entropy(
-                    ddp(data.x_train[idx]), data.y_train[idx]
+            out = ddp(data.x_train[idx])
+            losses = (
+                torch.nn.functional.cross_entropy(
+                    out.flatten(0, 1), data.y_train[idx].flatten(), reduction="none"
                 )
-                # the global batch's loss, identical on every rank
-                mean_loss = loss.detach().clone()
-                if ctx.world_size > 1:
-                    dist.all_reduce(mean_loss)
-                    mean_loss /= ctx.world_size
-                value = float(mean_loss)
-                if not math.isfinite(value) or value > max_loss:
-                    diverged = True
-                    break
-                peak = max(peak, value)
-                loss.backward()  # type: ignore[no-untyped-call]  # unannotated in torch
-                opt.step()
-                sched.step()
-            if diverged:
+                .view(len(runs), -1)
+                .mean(dim=1)
+            )
+            # the global batch's loss of every run, identical on every rank
+            mean_loss = losses.detach().clone()
+            if ctx.world_size > 1:
+                dist.all_reduce(mean_loss)
+                mean_loss /= ctx.world_size
+            alive &= torch.isfinite(mean_loss) & (mean_loss <= max_loss)
+            if not bool(alive.any()):
                 break
+            peak = torch.where(alive, torch.maximum(peak, mean_loss), peak)
+            losses[alive].sum().backward()  # type: ignore[no-untyped-call]
+            for opt in optimizers:
+                opt.step()
+            for sched in schedulers:
+                sched.step()
+        if not bool(alive.any()):
+            break
+    out_runs = []
+    for j, run in enumerate(runs):
+        diverged = not bool(alive[j])
         val = test = math.nan
         if not diverged:
-            _, val = evaluate(model, data, "val")
-            _, test = evaluate(model, data, "test")
+            with torch.no_grad():
+                for i, layer in enumerate(linears[j]):
+                    layer.weight.copy_(blocks[j][f"w{i}"].T)
+                    layer.bias.copy_(blocks[j][f"b{i}"][0])
+            _, val = evaluate(models[j], data, "val")
+            _, test = evaluate(models[j], data, "test")
             if not (math.isfinite(val) and math.isfinite(test)):
                 diverged, val, test = True, math.nan, math.nan
-        out.append(
+        out_runs.append(
             {
                 **run,
                 "world_size": ctx.world_size,
@@ -795,10 +857,10 @@ def train_scaled(
                 "diverged": diverged,
                 "val_acc": val,
                 "test_acc": test,
-                "peak_loss": peak,
+                "peak_loss": float(peak[j]),
             }
         )
-    return out if ctx.is_main else []
+    return out_runs if ctx.is_main else []
 
 
 # -----------------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import psutil
 import pytest
 
@@ -77,3 +79,25 @@ def test_bad_arguments():
     with pytest.raises(TypeError, match="not importable"):
         cluster.run(local)
     cluster._procs = []
+
+
+def test_train_scaled_runs_side_by_side_as_alone():
+    """Runs trained together in one DDP model take the steps each takes alone; a
+    diverging run is counted as diverged and leaves the others untouched."""
+    kw = {"per_rank_batch": 64, "epochs": 2, "hidden": (16,), "activation": "tanh"}
+    a = {"seed": 0, "optimizer": "sgd", "lr": 0.2, "warmup": 4, "tag": "a"}
+    b = {"seed": 1, "optimizer": "adam", "lr": 0.003, "warmup": 0}
+    bad = {"seed": 2, "optimizer": "sgd", "lr": 1e4, "warmup": 0}
+    with D.Cluster(2, timeout=120) as cluster:
+        together = cluster.run(D.train_scaled, [a, bad, b], **kw)
+        assert together[1] == []
+        alone = [cluster.run(D.train_scaled, [r], **kw)[0][0] for r in (a, b)]
+    first, wild, second = together[0]
+    assert first["tag"] == "a" and wild["seed"] == 2
+    assert wild["diverged"] and math.isnan(wild["test_acc"])
+    for got, ref in ((first, alone[0]), (second, alone[1])):
+        assert not got["diverged"] and got["seed"] == ref["seed"]
+        assert got["steps"] == ref["steps"] == 2 * D.steps_per_epoch(1078, 64, 2)
+        assert abs(got["val_acc"] - ref["val_acc"]) < 1e-12
+        assert abs(got["test_acc"] - ref["test_acc"]) < 1e-12
+        assert abs(got["peak_loss"] - ref["peak_loss"]) < 1e-9
