@@ -32,6 +32,9 @@ from pathlib import Path
 import pytest
 
 playwright_api = pytest.importorskip("playwright.sync_api")
+# One xdist worker runs this module (make browser uses --dist loadgroup), so its
+# module-scoped fixture is set up once.
+pytestmark = pytest.mark.xdist_group("lab")
 
 ROOT = Path(__file__).resolve().parents[2]
 JUPYTER = ROOT / ".venv" / "bin" / "jupyter"

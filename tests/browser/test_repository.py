@@ -19,6 +19,9 @@ from minibook import ROOT, build_mini_book
 from static_server import StaticServer
 
 playwright_api = pytest.importorskip("playwright.sync_api")
+# One xdist worker runs this module (make browser uses --dist loadgroup), so its
+# module-scoped fixture is set up once.
+pytestmark = pytest.mark.xdist_group("repository")
 
 URL = "https://github.com/example-owner/lr-schedules"
 CHAPTER = ROOT / "chapters" / "19_schedules_and_the_optimizer.ipynb"
