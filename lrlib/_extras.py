@@ -12,6 +12,7 @@ extra                     adds
 ``lrlib[explore]``        matplotlib and ipywidgets, for :mod:`lrlib.explore`
 ``lrlib[train]``          scikit-learn (the digits data of :mod:`lrlib.train`)
 ``lrlib[distributed]``    psutil, for :mod:`lrlib.distributed`
+``lrlib[accelerate]``     psutil and HF Accelerate, for :mod:`lrlib.accelerated`
 ``lrlib[book]``           all of the above and myst-nb (:func:`lrlib.report.glue`)
 ========================  ===========================================================
 
@@ -29,7 +30,15 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "explore": ("matplotlib", "ipywidgets"),
     "train": ("scikit-learn",),
     "distributed": ("psutil",),
-    "book": ("matplotlib", "ipywidgets", "scikit-learn", "psutil", "myst-nb"),
+    "accelerate": ("psutil", "accelerate"),
+    "book": (
+        "matplotlib",
+        "ipywidgets",
+        "scikit-learn",
+        "psutil",
+        "accelerate",
+        "myst-nb",
+    ),
 }
 
 

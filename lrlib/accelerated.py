@@ -36,6 +36,7 @@ from __future__ import annotations
 import os
 from typing import Any, Iterator
 
+from ._extras import missing_extra
 from ._validate import check_int, check_real
 from .distributed import Rank
 
@@ -84,10 +85,8 @@ def _import_accelerate() -> Any:
     try:
         import accelerate  # type: ignore[import-untyped]  # (no stubs)
     except ImportError as error:
-        raise ImportError(
-            "lrlib.accelerated.prepared_schedule needs Hugging Face Accelerate "
-            "(the book pins accelerate==1.15.0): pip install accelerate==1.15.0",
-            name=error.name,
+        raise missing_extra(
+            "lrlib.accelerated.prepared_schedule", "accelerate", error
         ) from error
     return accelerate
 
