@@ -47,6 +47,7 @@ from .trace import group_trace, lr_trace, toy_optimizer
 if TYPE_CHECKING:  # imported lazily below: they pull in the optional extras
     from .explore import Explorer, explore
     from .range_test import RangeTestResult, lr_range_test
+    from .stacked import SeedStack
 
 __version__ = "0.1.0"
 
@@ -58,6 +59,7 @@ _LAZY = {
     "Explorer": "explore",
     "lr_range_test": "range_test",
     "RangeTestResult": "range_test",
+    "SeedStack": "stacked",
 }
 
 
@@ -128,4 +130,5 @@ __all__ = [
     "Explorer",
     "lr_range_test",
     "RangeTestResult",
+    "SeedStack",
 ]

@@ -63,6 +63,7 @@ MODULES = [
     "lrlib.hf",
     "lrlib.conventions",
     "lrlib.distributed",
+    "lrlib.stacked",
 ]
 
 ADVERSARIAL: dict[str, Any] = {
@@ -389,6 +390,7 @@ SH = importlib.import_module("lrlib.sharpness")
 HF = importlib.import_module("lrlib.hf")
 CV = importlib.import_module("lrlib.conventions")
 DI = importlib.import_module("lrlib.distributed")
+STK = importlib.import_module("lrlib.stacked")
 BASELINES: dict[str, Case] = {
     # closed forms
     "step_lr": Case(
@@ -659,6 +661,17 @@ BASELINES: dict[str, Case] = {
             "seed": 0,
             "activation": torch.nn.ReLU,
             "norm": False,
+        },  # fmt: skip
+    ),
+    "SeedStack": Case(
+        STK.SeedStack,
+        lambda: {
+            "in_features": 8,
+            "out_features": 3,
+            "seeds": [0, 1, 0, 1],
+            "hidden": (4,),
+            "activation": torch.nn.ReLU,
+            "groups": [2, 2],
         },  # fmt: skip
     ),
     "seed_everything": Case(T.seed_everything, lambda: {"seed": 0}),
