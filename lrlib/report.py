@@ -16,6 +16,8 @@ import math
 import numbers
 from typing import Any
 
+from ._extras import missing_extra
+
 __all__ = ["APPROX", "approx", "glue"]
 
 #: The marker of an approximate value; ``tests/sanitize.cfg`` masks ``≈<number>``.
@@ -91,7 +93,29 @@ def glue(name: str, value: Any, spec: str = "") -> str:
             f"glue({name!r}, ...): value {value!r} ({type(value).__name__}) cannot "
             f"be formatted with spec {spec!r}: {err}"
         ) from None
-    from myst_nb import glue as myst_glue
-
-    myst_glue(name, text, display=False)
+    _record(name, text)
     return text
+
+
+#: The mime-type prefix under which myst-nb's ``glue(..., display=False)`` stores a
+#: value (``myst_nb.ext.glue.GLUE_PREFIX``): the cell shows nothing, the page pastes it.
+GLUE_PREFIX = "application/papermill.record/"
+
+
+def _record(name: str, text: str) -> None:
+    """Emit the display output that ``myst_nb.glue(name, text, display=False)`` emits.
+
+    The same bundle and metadata, without importing myst-nb's glue module, whose
+    import (nbformat, jsonschema) costs about a second in every kernel that glues.
+    ``tests/test_stats_report.py`` checks the two outputs are identical.
+    """
+    try:
+        from IPython.core.formatters import format_display_data
+        from IPython.display import display
+    except ImportError as error:  # pragma: no cover - IPython comes with the kernel
+        raise missing_extra("lrlib.report.glue", "book", error) from error
+    # IPython's formatters are not annotated.
+    bundle, metadata = format_display_data(text)  # type: ignore[no-untyped-call]
+    metadata["scrapbook"] = {"name": name, "mime_prefix": GLUE_PREFIX}
+    raw = {GLUE_PREFIX + k: v for k, v in bundle.items()}
+    display(raw, raw=True, metadata=metadata)  # type: ignore[no-untyped-call]

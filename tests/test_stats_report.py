@@ -102,9 +102,7 @@ def test_approx_marks_and_the_sanitizer_masks_only_that_form():
 
 def test_glue_stores_the_formatted_text(monkeypatch):
     seen = {}
-    import myst_nb
-
-    monkeypatch.setattr(myst_nb, "glue", lambda n, v, display: seen.update({n: v}))
+    monkeypatch.setattr(report, "_record", lambda n, v: seen.update({n: v}))
     assert report.glue("acc", 0.96666, ".3f") == "0.967"
     assert seen == {"acc": "0.967"}
     with pytest.raises(ValueError, match="format spec"):
@@ -113,10 +111,27 @@ def test_glue_stores_the_formatted_text(monkeypatch):
         report.glue("not a name", 1)
 
 
-def test_glue_takes_one_figure_and_names_value_otherwise(monkeypatch):
-    import myst_nb
+def test_glue_emits_what_myst_nb_glue_emits(monkeypatch):
+    """lrlib writes myst-nb's glue output itself (no nbformat import): the same
+    bundle, metadata and raw flag as myst_nb.glue(name, text, display=False)."""
+    import IPython.display
+    from myst_nb.ext import glue as myst_glue
 
-    monkeypatch.setattr(myst_nb, "glue", lambda n, v, display: None)
+    calls: list[tuple] = []
+
+    def capture(*objs, **kwargs):
+        calls.append((objs, kwargs))
+
+    monkeypatch.setattr(myst_glue, "ipy_display", capture)
+    monkeypatch.setattr(IPython.display, "display", capture)
+    myst_glue.glue("acc", "0.967 ± 0.01", display=False)
+    report.glue("acc", "0.967 ± 0.01")
+    assert len(calls) == 2 and calls[0] == calls[1]
+    assert report.GLUE_PREFIX == myst_glue.GLUE_PREFIX
+
+
+def test_glue_takes_one_figure_and_names_value_otherwise(monkeypatch):
+    monkeypatch.setattr(report, "_record", lambda n, v: None)
     # a NumPy scalar, a 0-d array and a 0-d tensor are their number
     assert report.glue("a", np.float64(0.25), ".2f") == "0.25"
     assert report.glue("a", np.array(0.25), ".2f") == "0.25"
