@@ -718,7 +718,8 @@ def train_scaled(
     \sigma(h^{(j)}_l W^{(j)}_l + b^{(j)}_l)` of its own batch (the rows its seed's
     order gives this rank), and the loss is :math:`\sum_j L_j` over the runs that have
     not diverged, so :math:`\partial/\partial W^{(j)} = \partial L_j/\partial W^{(j)}`:
-    every run takes exactly the steps it would take alone.
+    every run takes exactly the steps it would take alone. The batched model is a
+    :class:`lrlib.stacked.SeedStack` with one slice, and one group, per run.
 
     Returns, on rank 0, one dict per run with the run's keys plus ``steps``,
     ``diverged``, ``val_acc``, ``test_acc`` and ``peak_loss``; other ranks return
@@ -730,15 +731,15 @@ def train_scaled(
     from torch.optim.lr_scheduler import LambdaLR
 
     from .lambdas import WarmupCosine
-    from .train import digits, evaluate, mlp
+    from .stacked import SeedStack
+    from .train import digits, evaluate
 
-    acts = {"relu": torch.relu, "tanh": torch.tanh}
     modules = {"relu": torch.nn.ReLU, "tanh": torch.nn.Tanh}
     ctx = _check_ctx(ctx)
     runs = _check_runs(runs)
     epochs = check_int("epochs", epochs, minimum=1, maximum=MAX_JOB_STEPS)
     hidden = check_ints("hidden", hidden, minimum=1)
-    activation = check_str("activation", activation, tuple(acts))
+    activation = check_str("activation", activation, tuple(modules))
     max_loss = check_real("max_loss", max_loss, minimum=0.0, min_inclusive=False)
     data = digits(seed=0, val_fraction=0.2, test_fraction=0.2)
     n = len(data.y_train)
@@ -746,41 +747,15 @@ def train_scaled(
     total = epochs * per_epoch
     if not runs:
         return []
-    models = [
-        mlp(
-            data.n_features,
-            data.n_classes,
-            hidden=tuple(hidden),
-            seed=int(run["seed"]),
-            activation=modules[activation],
-        )
-        for run in runs
-    ]
-    linears = [[m for m in model if isinstance(m, torch.nn.Linear)] for model in models]
-    blocks: list[torch.nn.ParameterDict] = []
-    for layers in linears:
-        block = torch.nn.ParameterDict()
-        for i, layer in enumerate(layers):
-            block[f"w{i}"] = torch.nn.Parameter(layer.weight.detach().T.clone())
-            block[f"b{i}"] = torch.nn.Parameter(layer.bias.detach()[None].clone())
-        blocks.append(block)
-    depth, act = len(linears[0]), acts[activation]
-
-    class Runs(torch.nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.blocks = torch.nn.ModuleList(blocks)
-
-        def forward(self, x: torch.Tensor) -> torch.Tensor:
-            for i in range(depth):
-                w = torch.stack([b[f"w{i}"] for b in blocks])
-                bias = torch.stack([b[f"b{i}"] for b in blocks])
-                x = torch.baddbmm(bias, x, w)
-                if i < depth - 1:
-                    x = act(x)
-            return x
-
-    net = Runs()
+    # one slice of a SeedStack per run, each slice a group of its own (its param group)
+    net = SeedStack(
+        data.n_features,
+        data.n_classes,
+        [int(run["seed"]) for run in runs],
+        hidden=tuple(hidden),
+        activation=modules[activation],
+        groups=[1] * len(runs),
+    )
     ddp = DDP(net) if ctx.world_size > 1 else net
     optimizers, schedulers = [], []
     for name in ("sgd", "adam"):
@@ -788,7 +763,7 @@ def train_scaled(
         if not mine:
             continue
         groups = [
-            {"params": list(blocks[j].parameters()), "lr": runs[j]["lr"]} for j in mine
+            {"params": list(net.group_parameters(j)), "lr": runs[j]["lr"]} for j in mine
         ]
         opt: torch.optim.Optimizer = (
             torch.optim.SGD(groups, momentum=0.9)
@@ -841,12 +816,9 @@ def train_scaled(
         diverged = not bool(alive[j])
         val = test = math.nan
         if not diverged:
-            with torch.no_grad():
-                for i, layer in enumerate(linears[j]):
-                    layer.weight.copy_(blocks[j][f"w{i}"].T)
-                    layer.bias.copy_(blocks[j][f"b{i}"][0])
-            _, val = evaluate(models[j], data, "val")
-            _, test = evaluate(models[j], data, "test")
+            model = net.model(j)
+            _, val = evaluate(model, data, "val")
+            _, test = evaluate(model, data, "test")
             if not (math.isfinite(val) and math.isfinite(test)):
                 diverged, val, test = True, math.nan, math.nan
         out_runs.append(
