@@ -2,8 +2,8 @@
 
 A subprocess refuses matplotlib, ipywidgets, scikit-learn and scipy through a
 ``sys.meta_path`` finder, imports lrlib, uses the closed forms, the factor objects, the
-restarts class (with a state_dict round trip) and the tracer, and checks that the
-optional parts fail with an ImportError naming the extra to install.
+restarts class (with a state_dict round trip), the tracer and ``SeedStack``, and checks
+that the optional parts fail with an ImportError naming the extra to install.
 """
 
 from __future__ import annotations
@@ -50,6 +50,10 @@ SCRIPT = textwrap.dedent(
     f = lambdas.WarmupCosine(total_steps=20, warmup_steps=5)
     torch.optim.lr_scheduler.LambdaLR(lrlib.toy_optimizer(0.1), f)
     assert trace.group_trace
+    # SeedStack needs torch only (lrlib.train's digits data is what needs scikit-learn).
+    stack = lrlib.SeedStack(4, 3, [0, 1], hidden=(8,))
+    x = torch.zeros(2, 5, 4, dtype=torch.float64)
+    assert stack.losses(x, torch.zeros(2, 5, dtype=torch.long)).shape == (2,)
 
     for name, extra in (("lrlib.plot", "plot"), ("lrlib.explore", "explore")):
         try:
