@@ -37,7 +37,7 @@ import os
 from typing import Any, Iterator
 
 from ._extras import missing_extra
-from ._validate import check_int, check_real
+from ._validate import check_int, check_real, check_seed
 from .distributed import Rank
 
 __all__ = ["accelerate_env", "prepared_schedule", "scheduler_steps", "teacher_data"]
@@ -45,6 +45,14 @@ __all__ = ["accelerate_env", "prepared_schedule", "scheduler_steps", "teacher_da
 #: The variables Accelerate's ``PartialState`` reads (for ``cpu=True``) to find a
 #: multi-process run; :func:`accelerate_env` sets them.
 ENV_KEYS = ("RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "MASTER_ADDR")
+
+
+#: The most rows (times features) :func:`teacher_data` makes, and the widest problem.
+MAX_ROWS = 10**7
+MAX_WIDTH = 10**4
+#: The most loop iterations :func:`prepared_schedule` runs, and its data's rows.
+MAX_CALLS = 100_000
+DATA_ROWS = 512
 
 
 def accelerate_env(rank: int, world_size: int) -> dict[str, str]:
@@ -100,10 +108,15 @@ def teacher_data(n: int, features: int, classes: int, *, seed: int = 0) -> Any:
 
     from .train import DTYPE
 
-    n = check_int("n", n, minimum=1)
-    features = check_int("features", features, minimum=1)
-    classes = check_int("classes", classes, minimum=2)
-    seed = check_int("seed", seed, minimum=0)
+    n = check_int("n", n, minimum=1, maximum=MAX_ROWS)
+    features = check_int("features", features, minimum=1, maximum=MAX_WIDTH)
+    classes = check_int("classes", classes, minimum=2, maximum=MAX_WIDTH)
+    if n * features > MAX_ROWS:
+        raise ValueError(
+            f"n * features must be at most {MAX_ROWS:,} values, got n={n}, "
+            f"features={features}"
+        )
+    seed = check_seed("seed", seed)
     gen = torch.Generator().manual_seed(seed)
     x = torch.randn(n, features, generator=gen, dtype=DTYPE)
     teacher = torch.randn(features, classes, generator=gen, dtype=DTYPE)
@@ -153,11 +166,15 @@ def prepared_schedule(
         recorded the same ``lrs``) and ``finite_loss`` (whether every loss was
         finite).
     """
-    calls = check_int("calls", calls, minimum=1)
-    total_steps = check_int("total_steps", total_steps, minimum=1)
-    batch_size = check_int("batch_size", batch_size, minimum=1)
-    max_lr = check_real("max_lr", max_lr, minimum=0.0, min_inclusive=False)
-    seed = check_int("seed", seed, minimum=0)
+    if not isinstance(ctx, Rank):
+        raise TypeError(
+            f"ctx must be an lrlib.distributed.Rank, got {type(ctx).__name__}"
+        )
+    calls = check_int("calls", calls, minimum=1, maximum=MAX_CALLS)
+    total_steps = check_int("total_steps", total_steps, minimum=1, maximum=2**63 - 1)
+    batch_size = check_int("batch_size", batch_size, minimum=1, maximum=DATA_ROWS)
+    max_lr = check_real("max_lr", max_lr, minimum=0.0, maximum=1e6, min_inclusive=False)
+    seed = check_seed("seed", seed)
     if not isinstance(split_batches, bool):
         raise TypeError(
             f"split_batches must be a bool, got {type(split_batches).__name__}"
@@ -191,7 +208,7 @@ def prepared_schedule(
             cpu=True,
             dataloader_config=DataLoaderConfiguration(split_batches=split_batches),
         )
-        x_all, y_all = teacher_data(512, 16, 4)
+        x_all, y_all = teacher_data(DATA_ROWS, 16, 4)
         loader = torch.utils.data.DataLoader(
             torch.utils.data.TensorDataset(x_all, y_all),
             batch_size=batch_size,

@@ -64,6 +64,7 @@ MODULES = [
     "lrlib.conventions",
     "lrlib.distributed",
     "lrlib.stacked",
+    "lrlib.accelerated",
 ]
 
 ADVERSARIAL: dict[str, Any] = {
@@ -390,6 +391,7 @@ SH = importlib.import_module("lrlib.sharpness")
 HF = importlib.import_module("lrlib.hf")
 CV = importlib.import_module("lrlib.conventions")
 DI = importlib.import_module("lrlib.distributed")
+AC = importlib.import_module("lrlib.accelerated")
 STK = importlib.import_module("lrlib.stacked")
 BASELINES: dict[str, Case] = {
     # closed forms
@@ -1098,6 +1100,21 @@ BASELINES: dict[str, Case] = {
         # world_size and timeout are Cluster's (fuzzed above); valid ones start
         # processes
         params=["fn"],
+        slow=True,
+    ),
+    "accelerate_env": Case(AC.accelerate_env, lambda: {"rank": 1, "world_size": 2}),
+    "scheduler_steps": Case(
+        AC.scheduler_steps,
+        lambda: {"calls": 3, "world_size": 2, "split_batches": False},
+    ),
+    "teacher_data": Case(
+        AC.teacher_data, lambda: {"n": 8, "features": 3, "classes": 2, "seed": 1}
+    ),
+    "prepared_schedule": Case(
+        AC.prepared_schedule,
+        lambda: {"ctx": DI.Rank(0, 1), "calls": 2, "total_steps": 4},
+        # a valid call runs Accelerate on a process group: tests/test_accelerated.py
+        params=[],
         slow=True,
     ),
     "torchrun_nodes": Case(
