@@ -41,6 +41,7 @@ __all__ = [
     "seed_everything",
     "History",
     "fit",
+    "batch_order",
     "evaluate",
     "run_seeds",
     "summarize",
@@ -334,6 +335,27 @@ def evaluate(
     return loss, acc
 
 
+def _batch_order(n: int, seed: int, epoch: int) -> torch.Tensor:
+    gen = torch.Generator().manual_seed(seed * 1_000_003 + epoch)
+    return torch.randperm(n, generator=gen)
+
+
+def batch_order(n: int, seed: int, epoch: int = 0) -> torch.Tensor:
+    r"""The order in which :func:`fit` with ``seed`` visits ``n`` training samples in
+    epoch ``epoch`` (counted from the run's start, so ``start_epoch + e`` on resume).
+
+    A permutation of ``0, ..., n - 1`` drawn by ``torch.randperm`` from a generator
+    seeded with :math:`1\,000\,003 \cdot \text{seed} + \text{epoch}`; the batches are
+    its consecutive slices. Code that trains several runs side by side (e.g. a
+    :class:`lrlib.stacked.SeedStack`) uses it to give slice :math:`i` the batches that
+    ``fit(..., seed=seeds[i])`` would.
+    """
+    n = check_int("n", n, minimum=1, maximum=2**31 - 1)
+    seed = check_seed("seed", seed)
+    epoch = check_int("epoch", epoch, minimum=0, maximum=2**62)
+    return _batch_order(n, seed, epoch)
+
+
 def fit(
     model: nn.Module,
     data: Data,
@@ -396,8 +418,7 @@ def fit(
     model.train()
     step = 0
     for epoch in range(epochs):
-        gen = torch.Generator().manual_seed(seed * 1_000_003 + start_epoch + epoch)
-        order = torch.randperm(n, generator=gen)
+        order = _batch_order(n, seed, start_epoch + epoch)
         for b in range(per_epoch):
             idx = order[b * batch_size : (b + 1) * batch_size]
             lr[step] = [g["lr"] for g in groups]

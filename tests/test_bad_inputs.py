@@ -677,6 +677,7 @@ BASELINES: dict[str, Case] = {
         },  # fmt: skip
     ),
     "seed_everything": Case(T.seed_everything, lambda: {"seed": 0}),
+    "batch_order": Case(T.batch_order, lambda: {"n": 10, "seed": 3, "epoch": 2}),
     "fit": Case(
         T.fit,
         lambda: dict(

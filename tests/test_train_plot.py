@@ -9,6 +9,7 @@ from torch.optim.lr_scheduler import ReduceLROnPlateau, StepLR
 from lrlib import plot as lp
 from lrlib.train import (
     Data,
+    batch_order,
     digits,
     evaluate,
     fit,
@@ -30,6 +31,35 @@ def run(data, seed, lr=0.1, epochs=2, **kw):
     return fit(
         model, data, opt, StepLR(opt, 20, gamma=0.5), epochs=epochs, seed=seed, **kw
     )
+
+
+def test_batch_order_is_the_order_fit_visits(data):
+    """Slices of batch_order(n, seed, start_epoch + e) are fit's batches."""
+    seen: list[torch.Tensor] = []
+
+    class Recorder(torch.nn.Module):
+        def __init__(self, inner):
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, x):
+            if self.training:
+                seen.append(x.detach().clone())
+            return self.inner(x)
+
+    model = Recorder(mlp(data.n_features, data.n_classes, (8,), seed=0))
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    fit(model, data, opt, epochs=2, batch_size=500, seed=7, start_epoch=3)
+    n = len(data.x_train)
+    expected = []
+    for epoch in (3, 4):
+        order = batch_order(n, 7, epoch)
+        assert sorted(order.tolist()) == list(range(n))
+        expected += [data.x_train[order[b : b + 500]] for b in range(0, n, 500)]
+    assert len(seen) == len(expected)
+    assert all(torch.equal(a, b) for a, b in zip(seen, expected))
+    with pytest.raises(ValueError, match="seed"):
+        batch_order(n, -1)
 
 
 def test_digits_split(data):
