@@ -37,7 +37,7 @@ import os
 from typing import Any, Iterator
 
 from ._extras import missing_extra
-from ._validate import check_int, check_real, check_seed
+from ._validate import check_bool, check_int, check_real, check_seed
 from .distributed import Rank
 
 __all__ = ["accelerate_env", "prepared_schedule", "scheduler_steps", "teacher_data"]
@@ -82,10 +82,7 @@ def scheduler_steps(calls: int, world_size: int, *, split_batches: bool) -> int:
     ``split_batches``."""
     calls = check_int("calls", calls, minimum=0)
     world_size = check_int("world_size", world_size, minimum=1)
-    if not isinstance(split_batches, bool):
-        raise TypeError(
-            f"split_batches must be a bool, got {type(split_batches).__name__}"
-        )
+    split_batches = check_bool("split_batches", split_batches)
     return calls if split_batches else calls * world_size
 
 
@@ -175,10 +172,7 @@ def prepared_schedule(
     batch_size = check_int("batch_size", batch_size, minimum=1, maximum=DATA_ROWS)
     max_lr = check_real("max_lr", max_lr, minimum=0.0, maximum=1e6, min_inclusive=False)
     seed = check_seed("seed", seed)
-    if not isinstance(split_batches, bool):
-        raise TypeError(
-            f"split_batches must be a bool, got {type(split_batches).__name__}"
-        )
+    split_batches = check_bool("split_batches", split_batches)
     if split_batches and batch_size % ctx.world_size:
         raise ValueError(
             f"batch_size={batch_size} must divide by the {ctx.world_size} processes "

@@ -27,6 +27,7 @@ optimizer with its own learning rate, as in a sweep over peak learning rates.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from typing import cast
 
 import torch
 from torch import nn
@@ -132,9 +133,9 @@ class SeedStack(nn.Module):
         return iter(self._block(group).values())
 
     def _block(self, group: int) -> nn.ParameterDict:
-        block = self.blocks[group]
-        assert isinstance(block, nn.ParameterDict)
-        return block
+        # Every block is built as a ParameterDict in __init__; ModuleList types its
+        # items as Module.
+        return cast(nn.ParameterDict, self.blocks[group])
 
     def _layer(self, name: str) -> torch.Tensor:
         tensors = [self._block(g)[name] for g in range(len(self.sizes))]
