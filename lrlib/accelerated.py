@@ -38,7 +38,7 @@ from typing import Any, Iterator
 
 from ._extras import missing_extra
 from ._validate import check_bool, check_int, check_real, check_seed
-from .distributed import Rank
+from .distributed import Rank, _check_ctx
 
 __all__ = ["accelerate_env", "prepared_schedule", "scheduler_steps", "teacher_data"]
 
@@ -163,10 +163,7 @@ def prepared_schedule(
         recorded the same ``lrs``) and ``finite_loss`` (whether every loss was
         finite).
     """
-    if not isinstance(ctx, Rank):
-        raise TypeError(
-            f"ctx must be an lrlib.distributed.Rank, got {type(ctx).__name__}"
-        )
+    ctx = _check_ctx(ctx)
     calls = check_int("calls", calls, minimum=1, maximum=MAX_CALLS)
     total_steps = check_int("total_steps", total_steps, minimum=1, maximum=2**63 - 1)
     batch_size = check_int("batch_size", batch_size, minimum=1, maximum=DATA_ROWS)
